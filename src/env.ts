@@ -1,0 +1,48 @@
+import { join, isAbsolute, relative, sep } from 'node:path';
+
+/**
+ * The root object: every system path accelctl touches (/sys, /dev, /etc,
+ * /proc) is built here, so the same code runs on `/` and on a fixture tree.
+ * Nothing else joins paths to /sys by hand.
+ */
+export class Env {
+  readonly root: string;
+
+  constructor(root = '/') {
+    this.root = root === '' ? '/' : root;
+  }
+
+  /** A host path for an absolute kernel path (`/sys/bus/pci` -> `<root>/sys/bus/pci`). */
+  path(kernelPath: string): string {
+    if (!isAbsolute(kernelPath)) throw new Error(`internal: not an absolute path: ${kernelPath}`);
+    return this.root === '/' ? kernelPath : join(this.root, kernelPath);
+  }
+
+  sys(...parts: string[]): string {
+    return this.path(join('/sys', ...parts));
+  }
+
+  dev(...parts: string[]): string {
+    return this.path(join('/dev', ...parts));
+  }
+
+  etc(...parts: string[]): string {
+    return this.path(join('/etc', ...parts));
+  }
+
+  proc(...parts: string[]): string {
+    return this.path(join('/proc', ...parts));
+  }
+
+  run(...parts: string[]): string {
+    return this.path(join('/run', ...parts));
+  }
+
+  /** The kernel's name for a host path under the root (`<root>/sys/x` -> `/sys/x`): what users see. */
+  kernelPath(hostPath: string): string {
+    if (this.root === '/') return hostPath;
+    const rel = relative(this.root, hostPath);
+    if (rel.startsWith('..') || isAbsolute(rel)) return hostPath;
+    return '/' + rel.split(sep).join('/');
+  }
+}

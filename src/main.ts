@@ -1,0 +1,138 @@
+/**
+ * The entry: the only module that touches process (argv, env, stdout/stderr,
+ * exit code). Maps every outcome and error to the exit-code table.
+ */
+import { existsSync, statSync, writeSync } from 'node:fs';
+import { CommanderError } from 'commander';
+import { buildProgram, LOADERS, type Invocation } from './cli.js';
+import { Env } from './env.js';
+import { AccelError, EXIT, UsageError } from './errors.js';
+import type { Context } from './context.js';
+
+function write(fd: number, text: string): void {
+  if (text.length === 0) return;
+  // Synchronous so output is complete before process.exit, also on pipes.
+  let buf = Buffer.from(text);
+  while (buf.length > 0) {
+    try {
+      const n = writeSync(fd, buf);
+      buf = buf.subarray(n);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
+      throw e;
+    }
+  }
+}
+
+function decideColor(opts: Record<string, unknown>, json: boolean): boolean {
+  if (json) return false;
+  const when = opts.color === false ? 'never' : typeof opts.color === 'string' ? opts.color : 'auto';
+  if (when === 'never') return false;
+  if (when === 'always') return true;
+  if (process.env.NO_COLOR) return false;
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return process.stdout.isTTY === true;
+}
+
+function makeContext(opts: Record<string, unknown>): Context {
+  const rootOpt = (opts.root as string | undefined) ?? process.env.ACCELCTL_ROOT ?? '/';
+  if (rootOpt !== '/') {
+    if (!existsSync(rootOpt)) throw new UsageError(`--root ${rootOpt}: no such directory`);
+    if (!statSync(rootOpt).isDirectory()) throw new UsageError(`--root ${rootOpt}: not a directory`);
+  }
+  const json = opts.json === true;
+  const quiet = opts.quiet === true;
+  const verbose = opts.verbose === true;
+  return {
+    env: new Env(rootOpt),
+    json,
+    color: decideColor(opts, json),
+    verbose,
+    quiet,
+    dryRun: opts.dryRun === true,
+    debug: opts.debug === true,
+    tty: process.stdout.isTTY === true,
+    info: (m) => {
+      if (!quiet) write(2, m + '\n');
+    },
+    warn: (m) => {
+      if (!quiet) write(2, `accelctl: warning: ${m}\n`);
+    },
+    trace: (m) => {
+      if (verbose) write(2, m + '\n');
+    },
+  };
+}
+
+let debug = process.argv.includes('--debug');
+let exitCode: number = EXIT.ok;
+
+async function runCommand(inv: Invocation): Promise<void> {
+  debug = inv.opts.debug === true;
+  const ctx = makeContext(inv.opts);
+  const load = LOADERS[inv.name];
+  if (!load) throw new Error(`internal: no module for command ${inv.name}`);
+  const mod = await load();
+  const outcome = await mod.run(ctx, inv.args, inv.opts);
+  if (ctx.json && outcome.json !== undefined) write(1, JSON.stringify(outcome.json, null, 2) + '\n');
+  else if (outcome.text !== undefined && outcome.text !== '') write(1, outcome.text.endsWith('\n') ? outcome.text : outcome.text + '\n');
+  exitCode = outcome.exitCode ?? EXIT.ok;
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof AccelError) {
+    write(2, `accelctl: ${err.message}\n`);
+    if (err.hint) write(2, `hint: ${err.hint}\n`);
+    if (debug && err.stack) write(2, err.stack + '\n');
+    return err.exitCode;
+  }
+  // Unknown errors are bugs: loud, with a stack.
+  const e = err instanceof Error ? err : new Error(String(err));
+  write(2, `accelctl: internal error: ${e.message}\n${e.stack ?? ''}\n`);
+  return EXIT.failed;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram(runCommand);
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => write(1, s),
+    writeErr: (s) => write(2, s),
+    outputError: (s, w) => w(s.replace(/^error: /, 'accelctl: ')),
+  });
+  for (const c of program.commands) {
+    c.exitOverride();
+    c.configureOutput({
+      writeOut: (s) => write(1, s),
+      writeErr: (s) => write(2, s),
+      outputError: (s, w) => w(s.replace(/^error: /, 'accelctl: ')),
+    });
+  }
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      if (err.code === 'commander.executeSubCommandAsync') return EXIT.ok;
+      // Missing or unknown command: commander printed help or the message.
+      if (err.code === 'commander.missingMandatoryOptionValue' || err.exitCode !== 0) {
+        if (err.code !== 'commander.help') write(2, `hint: accelctl --help lists the commands; accelctl COMMAND --help its options\n`);
+        return EXIT.usage;
+      }
+      return EXIT.ok;
+    }
+    return reportError(err);
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.exitCode = reportError(err);
+  },
+);

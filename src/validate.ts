@@ -1,0 +1,90 @@
+/**
+ * Patterns every user-supplied name must match before it is joined into a
+ * path: no argument can reach a file outside a device's own control files.
+ */
+import { UsageError } from './errors.js';
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Full PCI address: domain:bus:slot.function. */
+export const BDF_RE = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
+/** Short PCI address for domain 0. */
+export const SHORT_BDF_RE = /^[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
+/** mdev type ids (`mtty-1`, `nvidia-35`, `i915-GVTg_V5_4`) and parent names (`mtty`, a BDF). */
+export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:+-]{0,63}$/;
+/** Attribute names written under an mdev (mdevctl's `attrs`). */
+export const ATTR_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+export const DRIVER_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+function shown(value: string): string {
+  return JSON.stringify(value.length > 70 ? value.slice(0, 70) + '…' : value);
+}
+
+export function checkUuid(value: string, what = 'UUID'): string {
+  const v = value.toLowerCase();
+  if (!UUID_RE.test(v)) throw new UsageError(`invalid ${what} ${shown(value)}: expected 8-4-4-4-12 hex digits`);
+  return v;
+}
+
+/** Accepts `0000:81:00.0` or `81:00.0` (domain 0); returns the full lower-case address. */
+export function checkBdf(value: string): string {
+  const v = value.toLowerCase();
+  if (BDF_RE.test(v)) return v;
+  if (SHORT_BDF_RE.test(v)) return `0000:${v}`;
+  throw new UsageError(`invalid PCI address ${shown(value)}: expected DDDD:BB:SS.F or BB:SS.F`);
+}
+
+export function checkName(value: string, what: string): string {
+  if (!NAME_RE.test(value) || value === '.' || value === '..' || value.includes('..')) {
+    throw new UsageError(`invalid ${what} ${shown(value)}: letters, digits and _ . : + - only`);
+  }
+  return value;
+}
+
+export function checkAttrName(value: string): string {
+  if (!ATTR_RE.test(value) || value.includes('..')) {
+    throw new UsageError(`invalid attribute name ${shown(value)}: letters, digits and _ . - only`);
+  }
+  return value;
+}
+
+export function checkDriver(value: string): string {
+  if (!DRIVER_RE.test(value) || value.includes('..')) {
+    throw new UsageError(`invalid driver name ${shown(value)}`);
+  }
+  return value;
+}
+
+export function checkInt(value: string, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`invalid ${what} ${shown(value)}: expected a whole number`);
+  const n = Number(value);
+  if (n < min || n > max) throw new UsageError(`invalid ${what} ${value}: expected ${min}..${max}`);
+  return n;
+}
+
+/** Parses `K=V` for `--attr`. Values go into a sysfs file as written: no newline or NUL. */
+export function checkAttr(value: string): { name: string; value: string } {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`invalid --attr ${shown(value)}: expected NAME=VALUE`);
+  const name = checkAttrName(value.slice(0, eq));
+  const v = value.slice(eq + 1);
+  if (/[\n\0]/.test(v)) throw new UsageError(`invalid --attr value for ${name}: newline or NUL`);
+  return { name, value: v };
+}
+
+export type DeviceSpec =
+  | { kind: 'mdev'; uuid: string }
+  | { kind: 'pci'; address: string }
+  | { kind: 'group'; group: number };
+
+/** A device as CLI.md names it: an mdev UUID, a PCI address, `group:N` or `/dev/vfio/N`. */
+export function parseDeviceSpec(value: string): DeviceSpec {
+  const v = value.toLowerCase();
+  if (UUID_RE.test(v)) return { kind: 'mdev', uuid: v };
+  if (BDF_RE.test(v) || SHORT_BDF_RE.test(v)) return { kind: 'pci', address: checkBdf(v) };
+  const g = /^(?:group:|\/dev\/vfio\/)(\d{1,6})$/.exec(v);
+  if (g) return { kind: 'group', group: Number(g[1]) };
+  throw new UsageError(
+    `invalid device ${shown(value)}`,
+    'name a device by mdev UUID, PCI address (0000:81:00.0 or 81:00.0), group:N or /dev/vfio/N',
+  );
+}

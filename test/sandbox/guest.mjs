@@ -1,0 +1,378 @@
+// Host side of the real-kernel sandbox: boots the Debian 6.1 kernel under
+// QEMU (TCG) with the host root shared read-only over 9p, and runs commands in
+// the guest through the in-guest agent (agent.mjs) over virtio-serial. One boot
+// serves many commands. Plain JS with JSDoc so both vitest and plain node can
+// load it; guest.d.mts carries the types.
+import { spawn, execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SANDBOX_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(SANDBOX_DIR, '../..');
+const CACHE_ROOT = path.join(REPO, '.sandbox-cache');
+const AGENT_PORT = 'accelctl.agent';
+const CONSOLE_TAIL_LINES = 40;
+const DEFAULT_RUN_TIMEOUT_MS = 120_000;
+/** Extra time the host gives the agent beyond a request's own timeout. */
+const HOST_GRACE_MS = 15_000;
+
+/** @type {Set<import('node:child_process').ChildProcess>} */
+const liveQemus = new Set();
+let exitHookInstalled = false;
+function installExitHook() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const q of liveQemus) {
+      try {
+        q.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
+    process.once(sig, () => {
+      for (const q of liveQemus) q.kill('SIGKILL');
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
+/** Quote one argument for /bin/sh. */
+export function shq(s) {
+  s = String(s);
+  return /^[A-Za-z0-9_\/.,:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** @type {Promise<void> | null} */
+let ensured = null;
+
+/**
+ * Run build.sh (cached: a no-op when the cache is complete). Throws with the
+ * script's output on failure. Memoized per process.
+ * @returns {Promise<void>}
+ */
+export function ensureSandbox() {
+  ensured ??= new Promise((resolve, reject) => {
+    execFile('bash', [path.join(SANDBOX_DIR, 'build.sh')], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) {
+        ensured = null;
+        reject(new Error(`sandbox build failed (${err.message.split('\n')[0]}):\n${stdout}${stderr}`));
+      } else {
+        if (process.env.SANDBOX_VERBOSE) process.stderr.write(stdout + stderr);
+        resolve();
+      }
+    });
+  });
+  return ensured;
+}
+
+/**
+ * Paths of the built sandbox (written by build.sh).
+ * @returns {{kver: string, cache: string, kernel: string, initrd: string, busybox: string, kmod: string, mdevctl: string}}
+ */
+export function sandboxInfo() {
+  const f = path.join(CACHE_ROOT, 'current.json');
+  if (!fs.existsSync(f)) throw new Error(`sandbox not built (${f} missing): run test/sandbox/build.sh`);
+  return JSON.parse(fs.readFileSync(f, 'utf8'));
+}
+
+/**
+ * The QEMU command line of the test machine (KERNEL.md section 5).
+ * @param {{ sock?: string, consoleFile?: string, shell?: boolean, memMB?: number, ninepCache?: string, extraAppend?: string }} o
+ * @returns {string[]}
+ */
+export function qemuArgs(o) {
+  const info = sandboxInfo();
+  const half = Math.floor((o.memMB ?? 2048) / 2);
+  const append = [
+    'console=ttyS0',
+    'intel_iommu=on',
+    'panic=-1',
+    'loglevel=4',
+    `sbx_repo=${REPO}`,
+    `sbx_cache=${info.cache}`,
+    `sbx_mode=${o.shell ? 'shell' : 'agent'}`,
+    `sbx_9pcache=${o.ninepCache ?? 'loose'}`,
+    ...(o.extraAppend ? [o.extraAppend] : []),
+  ].join(' ');
+  const args = [
+    '-machine', 'q35',
+    '-accel', 'tcg,thread=multi',
+    '-cpu', 'max',
+    '-smp', '2,sockets=2',
+    '-m', `${half * 2}M`,
+    '-object', `memory-backend-ram,id=m0,size=${half}M`,
+    '-numa', 'node,nodeid=0,cpus=0,memdev=m0',
+    '-object', `memory-backend-ram,id=m1,size=${half}M`,
+    '-numa', 'node,nodeid=1,cpus=1,memdev=m1',
+    '-nodefaults', '-display', 'none', '-no-reboot', '-nic', 'none',
+    // The IOMMU must come before every PCI device.
+    '-device', 'intel-iommu,intremap=on,caching-mode=on',
+    // Node 0: an expander bridge with _PXM 0 (the main host bridge has no
+    // proximity, so devices on pcie.0 read numa_node -1).
+    '-device', 'pxb-pcie,id=pxb0,bus_nr=64,numa_node=0,bus=pcie.0',
+    '-device', 'pcie-root-port,id=rp0,bus=pxb0,chassis=10,slot=0',
+    '-device', 'edu,bus=rp0',
+    // Node 1: the same again.
+    '-device', 'pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0',
+    '-device', 'pcie-root-port,id=rp1,bus=pxb1,chassis=11,slot=0',
+    '-device', 'edu,bus=rp1',
+    // A NIC with a real driver (eth0), on the root bus (numa_node -1).
+    '-device', 'e1000e,romfile=,bus=pcie.0,addr=0x3',
+    // An SR-IOV NVMe PF behind its own root port.
+    '-device', 'pcie-root-port,id=rp2,bus=pcie.0,chassis=12,slot=0,addr=0x4',
+    '-device', 'nvme-subsys,id=subsys0',
+    '-device', 'nvme,serial=accel0,subsys=subsys0,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=5,bus=rp2',
+    // The host root, read-only; the guest puts a tmpfs overlay on it.
+    '-fsdev', 'local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap',
+    '-device', 'virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,bus=pcie.0,addr=0x5',
+    '-kernel', info.kernel,
+    '-initrd', info.initrd,
+    '-append', append,
+  ];
+  if (o.sock) {
+    args.push(
+      '-device', 'virtio-serial-pci,bus=pcie.0,addr=0x6',
+      '-chardev', `socket,id=ag,path=${o.sock},server=on,wait=off`,
+      '-device', `virtserialport,chardev=ag,name=${AGENT_PORT}`,
+    );
+  }
+  if (o.shell) args.push('-serial', 'mon:stdio');
+  else if (o.consoleFile) args.push('-chardev', `file,id=con0,path=${o.consoleFile}`, '-serial', 'chardev:con0');
+  return args;
+}
+
+/** Prefix that kills QEMU when its parent dies, if util-linux setpriv is there. */
+export function deathSigPrefix() {
+  for (const p of ['/usr/bin/setpriv', '/bin/setpriv']) {
+    if (fs.existsSync(p)) return [p, '--pdeathsig', 'KILL', '--'];
+  }
+  return [];
+}
+
+let bootCounter = 0;
+
+/**
+ * @param {{ bootTimeoutMs?: number, name?: string, memMB?: number, ninepCache?: string, extraAppend?: string }} [opts]
+ * @returns {Promise<import('./guest.d.mts').Guest>}
+ */
+export async function bootGuest(opts = {}) {
+  await ensureSandbox();
+  installExitHook();
+  const bootTimeoutMs = opts.bootTimeoutMs ?? 240_000;
+  const label = (opts.name ?? 'guest').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 32);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `accelctl-sbx-${label}-`));
+  const sock = path.join(dir, 'agent.sock');
+  const consoleFile = path.join(dir, 'console.log');
+  fs.writeFileSync(consoleFile, '');
+  const t0 = Date.now();
+  const argv = [...deathSigPrefix(), 'qemu-system-x86_64', ...qemuArgs({ sock, consoleFile, ...opts })];
+  fs.writeFileSync(path.join(dir, 'qemu.cmd'), argv.map(shq).join(' ') + '\n');
+  const qemu = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  liveQemus.add(qemu);
+  bootCounter++;
+  let qemuErr = '';
+  qemu.stdout.on('data', (d) => (qemuErr += d));
+  qemu.stderr.on('data', (d) => (qemuErr += d));
+
+  const consoleLog = () => {
+    try {
+      return fs.readFileSync(consoleFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const tail = () => {
+    const lines = consoleLog().split('\n');
+    const t = lines.slice(-CONSOLE_TAIL_LINES).join('\n');
+    const q = qemuErr.trim() ? `\n--- qemu stderr ---\n${qemuErr.trim().slice(-4000)}` : '';
+    return `--- console tail (${consoleFile}) ---\n${t}${q}`;
+  };
+
+  /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void, timer: NodeJS.Timeout | null}>} */
+  const pending = new Map();
+  let nextId = 1;
+  /** @type {net.Socket | null} */
+  let conn = null;
+  let exited = false;
+  /** @type {string | null} */
+  let exitReason = null;
+  let closing = false;
+  /** @type {(v: any) => void} */
+  let helloResolve = () => {};
+  /** @type {(e: Error) => void} */
+  let helloReject = () => {};
+  const hello = new Promise((res, rej) => {
+    helloResolve = res;
+    helloReject = rej;
+  });
+  hello.catch(() => {});
+
+  const exitedPromise = new Promise((resolve) => {
+    qemu.on('exit', (code, signal) => {
+      exited = true;
+      liveQemus.delete(qemu);
+      exitReason = `QEMU exited (${signal ? `signal ${signal}` : `code ${code}`})`;
+      const err = () => new Error(`${exitReason}\n${tail()}`);
+      helloReject(err());
+      for (const [, p] of pending) {
+        if (p.timer) clearTimeout(p.timer);
+        p.reject(err());
+      }
+      pending.clear();
+      conn?.destroy();
+      resolve(undefined);
+    });
+  });
+  qemu.on('error', (e) => {
+    exitReason = `cannot start QEMU: ${e.message}`;
+    helloReject(new Error(exitReason));
+  });
+
+  const onLine = (line) => {
+    let msg;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (msg.hello || msg.pong) helloResolve(msg);
+    if (msg.id != null && pending.has(msg.id)) {
+      const p = /** @type {any} */ (pending.get(msg.id));
+      pending.delete(msg.id);
+      if (p.timer) clearTimeout(p.timer);
+      p.resolve(msg);
+    }
+  };
+
+  // QEMU creates the socket shortly after starting; keep trying until then.
+  const connect = () =>
+    new Promise((resolve, reject) => {
+      const attempt = () => {
+        if (exited) return reject(new Error(`${exitReason}\n${tail()}`));
+        const s = net.connect(sock);
+        s.once('connect', () => resolve(s));
+        s.once('error', () => {
+          s.destroy();
+          setTimeout(attempt, 50);
+        });
+      };
+      attempt();
+    });
+
+  /** @param {object} req @param {number} hostTimeoutMs */
+  const request = (req, hostTimeoutMs) =>
+    new Promise((resolve, reject) => {
+      if (exited) return reject(new Error(`${exitReason}\n${tail()}`));
+      if (!conn) return reject(new Error('sandbox agent not connected'));
+      const id = nextId++;
+      const timer =
+        hostTimeoutMs > 0
+          ? setTimeout(() => {
+              pending.delete(id);
+              reject(new Error(`sandbox agent did not answer request ${id} within ${hostTimeoutMs} ms\n${tail()}`));
+            }, hostTimeoutMs)
+          : null;
+      pending.set(id, { resolve, reject, timer });
+      conn.write(JSON.stringify({ ...req, id }) + '\n');
+    });
+
+  const kill = () => {
+    if (!exited) qemu.kill('SIGKILL');
+  };
+  const cleanupDir = () => {
+    if (process.env.SANDBOX_KEEP) return;
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
+  };
+
+  try {
+    conn = /** @type {net.Socket} */ (await withTimeout(connect(), 30_000, () => `cannot connect to the agent socket ${sock}\n${tail()}`));
+    let buf = '';
+    conn.setEncoding('utf8');
+    conn.on('data', (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line) onLine(line);
+      }
+    });
+    conn.on('error', () => {});
+    // The agent greets when it opens the port; a ping also answers in case the
+    // greeting was written before we were connected.
+    conn.write(JSON.stringify({ op: 'ping', id: 0 }) + '\n');
+    await withTimeout(hello, bootTimeoutMs, () => `guest did not come up within ${bootTimeoutMs} ms\n${tail()}`);
+  } catch (e) {
+    kill();
+    await exitedPromise;
+    cleanupDir();
+    throw e;
+  }
+  const bootMs = Date.now() - t0;
+
+  /** @type {import('./guest.d.mts').Guest} */
+  const guest = {
+    bootMs,
+    dir,
+    async sh(script, o = {}) {
+      const timeoutMs = o.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+      const r = await request(
+        { script, user: o.user, timeoutMs, env: o.env, stdin: o.stdin },
+        timeoutMs + HOST_GRACE_MS,
+      );
+      return { code: r.code, signal: r.signal ?? null, stdout: r.stdout, stderr: r.stderr, ms: r.ms, timedOut: !!r.timedOut };
+    },
+    accelctl(args, o = {}) {
+      return guest.sh(`exec node ${shq(path.join(REPO, 'bin/accelctl'))} ${args.map(shq).join(' ')}`, o);
+    },
+    consoleLog,
+    async close() {
+      if (closing) return exitedPromise;
+      closing = true;
+      if (!exited) {
+        try {
+          await withTimeout(request({ op: 'poweroff' }, 3000), 3000, () => 'poweroff not acknowledged');
+        } catch {
+          /* kill below */
+        }
+        const t = setTimeout(kill, 5000);
+        await exitedPromise;
+        clearTimeout(t);
+      }
+      conn?.destroy();
+      cleanupDir();
+    },
+  };
+  return guest;
+}
+
+/**
+ * @template T
+ * @param {Promise<T>} p @param {number} ms @param {() => string} msg
+ * @returns {Promise<T>}
+ */
+function withTimeout(p, ms, msg) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(msg())), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
