@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // because TCG on two cores gains nothing from two guests at once.
 export default defineConfig({
   test: {
+    globalSetup: ['test/setup/build.ts'],
     include: ['test/e2e/**/*.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 600_000,

@@ -1,0 +1,43 @@
+# bash completion for accelctl (generated from the command model; do not edit)
+_accelctl() {
+  local cur prev cmd opts i
+  cur="${COMP_WORDS[COMP_CWORD]}"
+  prev="${COMP_WORDS[COMP_CWORD-1]}"
+  case "$prev" in
+    --color) COMPREPLY=( $(compgen -W "auto always never" -- "$cur") ); return ;;
+    --profile) COMPREPLY=( $(compgen -W "auto generic mtty edu" -- "$cur") ); return ;;
+    --format) COMPREPLY=( $(compgen -W "text json junit" -- "$cur") ); return ;;
+    --format) COMPREPLY=( $(compgen -W "text json junit prometheus" -- "$cur") ); return ;;
+    --root|--output|-f) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
+  esac
+  cmd=""
+  for ((i=1; i<COMP_CWORD; i++)); do
+    case "${COMP_WORDS[i]}" in
+      -*) ;;
+      *) cmd="${COMP_WORDS[i]}"; break ;;
+    esac
+  done
+  if [ -z "$cmd" ]; then
+    COMPREPLY=( $(compgen -W "types list topology groups inspect create remove bind unbind sriov selftest health completion schema -V --version --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" -- "$cur") )
+    return
+  fi
+  case "$cmd" in
+    types) opts="--parent --type $globals" ;;
+    list) opts="--parent --uuid $globals" ;;
+    topology) opts="--near-node --near-cpu --all $globals" ;;
+    groups) opts=" $globals" ;;
+    inspect) opts=" $globals" ;;
+    create) opts="--parent --type --uuid --count --attr $globals" ;;
+    remove) opts="--force $globals" ;;
+    bind) opts="--driver --owner --force --group $globals" ;;
+    unbind) opts="--driver $globals" ;;
+    sriov) opts="--vfs --autoprobe --no-autoprobe $globals" ;;
+    selftest) opts="--profile --iterations --timeout --format $globals" ;;
+    health) opts="--format --output $globals" ;;
+    completion) opts="bash zsh fish $globals" ;;
+    schema) opts=" $globals" ;;
+    *) opts="$globals" ;;
+  esac
+  COMPREPLY=( $(compgen -W "$opts" -- "$cur") )
+}
+complete -F _accelctl accelctl

@@ -1,0 +1,68 @@
+/** The section-8 man page, generated from the command model and the exit-code table. */
+import type { Command } from 'commander';
+import { describeProgram, type OptionModel } from './model.js';
+
+const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/-/g, '\\-').replace(/^\./gm, '\\&.');
+
+const optionLines = (opts: OptionModel[]): string[] =>
+  opts.flatMap((o) => ['.TP', `.B ${esc(o.flags)}`, esc(o.description + (o.choices ? ` (${o.choices.join(', ')})` : ''))]);
+
+export const EXIT_STATUS: [number, string][] = [
+  [0, 'success (for assert and health: the host matches, all healthy)'],
+  [1, 'the operation failed, or a check found a problem'],
+  [2, 'usage error (unknown option, bad argument syntax)'],
+  [3, 'not found (parent, type, device, group, definition)'],
+  [4, 'permission denied (needs root, or cannot open /dev/vfio/N)'],
+  [5, 'busy or no capacity (in use, available_instances is 0, lock held)'],
+  [6, 'the kernel refused (an errno from a sysfs write or an ioctl)'],
+];
+
+export function manPage(program: Command, version: string): string {
+  const m = describeProgram(program);
+  const lines = [
+    `.TH ACCELCTL 8 "" "accelctl ${version}" "System Administration"`,
+    '.SH NAME',
+    `accelctl \\- ${esc(program.description())}`,
+    '.SH SYNOPSIS',
+    '.B accelctl',
+    '[\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR]',
+    '.SH DESCRIPTION',
+    'accelctl reads the kernel\'s mediated-device parents and types, PCI functions, IOMMU groups and NUMA',
+    'topology, and manages accelerator partitions through VFIO. Devices are named by mdev UUID, PCI address',
+    '(0000:81:00.0, or 81:00.0 for domain 0), or VFIO group (group:9 or /dev/vfio/9).',
+    'Every system path is taken under \\fB\\-\\-root\\fR, so the tool runs unchanged on a captured tree.',
+    '.SH GLOBAL OPTIONS',
+    'Accepted before or after the command.',
+    ...optionLines(m.globals),
+    '.SH COMMANDS',
+  ];
+  for (const c of m.commands) {
+    lines.push('.SS ' + esc(`${c.name} ${c.usage}`), esc(c.description));
+    for (const a of c.arguments) {
+      lines.push('.TP', `.I ${esc(a.name)}`, esc(a.description + (a.choices ? ` (${a.choices.join(', ')})` : '')));
+    }
+    lines.push(...optionLines(c.options));
+  }
+  lines.push(
+    '.SH ENVIRONMENT',
+    '.TP',
+    '.B ACCELCTL_ROOT',
+    'default for \\fB\\-\\-root\\fR.',
+    '.TP',
+    '.B NO_COLOR',
+    'set and non\\-empty: no color (unless \\fB\\-\\-color always\\fR).',
+    '.TP',
+    '.B FORCE_COLOR',
+    'color even when stdout is not a terminal (0 turns it off).',
+    '.SH JSON OUTPUT',
+    'With \\fB\\-\\-json\\fR each command prints one object with \\fB"schemaVersion": 1\\fR and one array named for',
+    'what it holds. \\fBaccelctl schema\\fR \\fICOMMAND\\fR prints its JSON Schema.',
+    '.SH EXIT STATUS',
+    ...EXIT_STATUS.flatMap(([code, text]) => ['.TP', `.B ${code}`, esc(text)]),
+    '.SH SEE ALSO',
+    '.BR mdevctl (8),',
+    '.BR driverctl (8)',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,52 @@
+/**
+ * A plain view of the commander tree, for the generators of completions and
+ * the man page: they must follow the model, never a hand-kept list.
+ */
+import type { Command, Option } from 'commander';
+
+export interface OptionModel {
+  flags: string;
+  long: string | null;
+  short: string | null;
+  description: string;
+  takesValue: boolean;
+  choices: string[] | null;
+}
+
+export interface CommandModel {
+  name: string;
+  description: string;
+  usage: string;
+  arguments: { name: string; required: boolean; choices: string[] | null; description: string }[];
+  options: OptionModel[];
+}
+
+function optionModel(o: Option): OptionModel {
+  return {
+    flags: o.flags,
+    long: o.long ?? null,
+    short: o.short ?? null,
+    description: o.description,
+    takesValue: o.required || o.optional,
+    choices: o.argChoices ?? null,
+  };
+}
+
+export function describeProgram(program: Command): { globals: OptionModel[]; commands: CommandModel[] } {
+  const globalLongs = new Set(program.options.map((o) => o.long));
+  return {
+    globals: program.options.map(optionModel),
+    commands: program.commands.map((c) => ({
+      name: c.name(),
+      description: c.description(),
+      usage: c.usage(),
+      arguments: c.registeredArguments.map((a) => ({
+        name: a.name(),
+        required: a.required,
+        choices: a.argChoices ?? null,
+        description: a.description,
+      })),
+      options: c.options.filter((o) => !globalLongs.has(o.long)).map(optionModel),
+    })),
+  };
+}

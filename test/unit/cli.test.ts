@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { accelctl } from '../helpers/cli.js';
+
+describe('the entry: usage errors and exit codes', () => {
+  it('an unknown command exits 2 with a suggestion and a hint', () => {
+    const r = accelctl(['typse']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'typse'/);
+    expect(r.stderr).toMatch(/Did you mean types\?/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('an unknown option exits 2', () => {
+    const r = accelctl(['types', '--frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--frobnicate'/);
+  });
+
+  it('a bad --color value exits 2 naming the choices', () => {
+    const r = accelctl(['types', '--color', 'sometimes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/always, never|auto/);
+  });
+
+  it('--root pointing at nothing is one clear line and exit 2, no stack', () => {
+    const r = accelctl(['--root', '/nonexistent/accelctl-root', 'types']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('accelctl: --root /nonexistent/accelctl-root: no such directory\n');
+  });
+
+  it('ACCELCTL_ROOT is the default for --root', () => {
+    const r = accelctl(['types'], { ACCELCTL_ROOT: '/nonexistent/env-root' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/nonexistent/env-root');
+  });
+
+  it('global options are accepted after the command too', () => {
+    const r = accelctl(['types', '--root', '/nonexistent/after']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/nonexistent/after');
+  });
+
+  it('--version and --help exit 0 on stdout', () => {
+    const v = accelctl(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const h = accelctl(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/Usage: accelctl/);
+    expect(h.stdout).toMatch(/topology/);
+  });
+
+  it('completion prints a script for each shell and refuses others with exit 2', () => {
+    for (const shell of ['bash', 'zsh', 'fish']) {
+      const r = accelctl(['completion', shell]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('accelctl');
+      expect(r.stdout).toContain('topology');
+    }
+    expect(accelctl(['completion', 'tcsh']).code).toBe(2);
+  });
+
+  // .ci/run installs zsh and fish so these checks always run.
+  for (const [shell, argv] of [
+    ['bash', ['bash', '-n']],
+    ['zsh', ['zsh', '-n']],
+    ['fish', ['fish', '-n']],
+  ] as const) {
+    it(`the ${shell} completion script parses in ${shell}`, async () => {
+      const { spawnSync } = await import('node:child_process');
+      const script = accelctl(['completion', shell]).stdout;
+      const r = spawnSync(argv[0], argv.slice(1), { input: script, encoding: 'utf8' });
+      expect(r.error).toBeUndefined();
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    });
+  }
+});
