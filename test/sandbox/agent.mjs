@@ -52,6 +52,7 @@ function groupsOf(user) {
   }
 }
 
+const STUCK_GRACE_MS = 2000;
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
 
 function run(req, reply) {
@@ -98,16 +99,26 @@ function run(req, reply) {
           } catch {
             /* already gone */
           }
+          // A process blocked in the kernel (e.g. writing an mdev's `remove`
+          // while the device is held) ignores SIGKILL until the call returns:
+          // answer anyway rather than leave the host waiting.
+          setTimeout(() => {
+            if (replied) return;
+            err.push(Buffer.from(`sandbox-agent: pid ${child.pid} still alive ${STUCK_GRACE_MS} ms after SIGKILL (blocked in the kernel?)\n`));
+            finish(null, 'SIGKILL');
+          }, STUCK_GRACE_MS);
         }, req.timeoutMs)
       : null;
-  child.on('error', (e) => {
+  // Reply when the script exits, not when its pipes close: a background
+  // child (a VFIO holder started with &) may keep stdout open for ever. Give
+  // the pipes a moment to drain, then stop reading them.
+  let replied = false;
+  const finish = (code, signal) => {
+    if (replied) return;
+    replied = true;
     if (timer) clearTimeout(timer);
-    reply({ id: req.id, code: 127, signal: null, stdout: '', stderr: `${e.message}\n`, ms: performance.now() - t0, timedOut });
-  });
-  child.on('close', (code, signal) => {
-    if (timer) clearTimeout(timer);
-    // Leftover members of the process group (backgrounded with &) are left
-    // running on purpose: tests start VFIO holders that way.
+    child.stdout.destroy();
+    child.stderr.destroy();
     reply({
       id: req.id,
       code: code ?? 128 + (SIGNALS[signal] ?? 0),
@@ -117,7 +128,13 @@ function run(req, reply) {
       ms: Math.round(performance.now() - t0),
       timedOut,
     });
+  };
+  child.on('close', finish);
+  child.on('error', (e) => {
+    err.push(Buffer.from(`${e.message}\n`));
+    finish(127, null);
   });
+  child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 300));
 }
 
 function serve(dev) {
@@ -193,8 +210,12 @@ function serve(dev) {
     log(`read: ${e.message}`);
     reopen();
   });
-  reply({ hello: true, uptime: fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0] });
+  const uptime = fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0];
+  if (!announced) log(`ready on ${dev} at ${uptime} s`);
+  announced = true;
+  reply({ hello: true, uptime });
 }
+let announced = false;
 
 const dev = findPort();
 if (!dev) {

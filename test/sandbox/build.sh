@@ -57,6 +57,10 @@ write_current() {
 {"kver":"$KVER","cache":"$CACHE","kernel":"$CACHE/vmlinuz","initrd":"$CACHE/initramfs.cpio.gz","busybox":"$X/bin/busybox","kmod":"$X/bin/kmod","mdevctl":"$X/usr/bin/mdevctl"}
 EOF
 }
+# One build at a time (vitest and cli.mjs may both call us).
+mkdir -p "$REPO/.sandbox-cache"
+exec 9>"$REPO/.sandbox-cache/.lock"
+flock 9
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp" ]; then
   write_current
   echo "sandbox: cache ok ($CACHE)"

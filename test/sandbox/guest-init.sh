@@ -28,7 +28,7 @@ CACHE=$(arg sbx_cache)
 MODE=$(arg sbx_mode || echo agent)
 KVER=$(uname -r)
 BB="$CACHE/x/bin/busybox"
-log() { echo "sandbox-init: $*" >/dev/console; }
+log() { echo "sandbox-init: [$(cut -d' ' -f1 /proc/uptime)] $*" >/dev/console; }
 
 fail() {
   log "FATAL: $*"
@@ -51,6 +51,8 @@ for t in mdevctl lsmdev; do
   [ -e "/usr/bin/$t" ] || ln -s "$CACHE/x/usr/bin/mdevctl" "/usr/local/sbin/$t"
 done
 mkdir -p /etc/mdevctl.d/scripts.d/callouts /etc/mdevctl.d/scripts.d/notifiers
+# systemd is not running: poweroff/reboot go to busybox init instead.
+for t in poweroff reboot halt; do ln -sfn "$BB" "/usr/local/sbin/$t"; done
 
 hostname sandbox
 echo sandbox >/etc/hostname
@@ -61,12 +63,17 @@ grep -q '^sandbox:' /etc/passwd || {
   mkdir -p /home/sandbox && chown 4242:4242 /home/sandbox
 }
 
-# Coldplug: no udev here, so load the drivers the devices ask for (e1000e,
-# nvme, virtio_console, ...), as udev would at boot.
-cat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u | xargs modprobe -qab 2>/dev/null
+log "stage 2 started"
+# Coldplug: no udev here, so load the drivers the PCI and virtio devices ask
+# for (e1000e, nvme, ahci, virtio_console, ...), as udev would at boot. Other
+# buses (cpu features, ACPI, platform) only cost boot time under TCG.
+cat /sys/bus/pci/devices/*/modalias /sys/bus/virtio/devices/*/modalias 2>/dev/null \
+  | sort -u | xargs modprobe -qab 2>/dev/null
+log "coldplug done"
 # VFIO and the mdev samples. 6.1 has no separate vfio_mdev module.
-for m in vfio vfio_iommu_type1 vfio-pci mdev mtty mdpy mbochs; do
-  modprobe "$m" || log "modprobe $m failed"
+modprobe -a vfio vfio_iommu_type1 vfio-pci mdev mtty mdpy mbochs || log "modprobe failed"
+for m in vfio vfio_iommu_type1 vfio_pci mdev mtty mdpy mbochs; do
+  [ -d "/sys/module/$m" ] || log "module $m is not loaded"
 done
 ip link set lo up 2>/dev/null
 ip link set eth0 up 2>/dev/null
@@ -80,5 +87,5 @@ AGENT="/usr/bin/node $REPO/test/sandbox/agent.mjs"
   fi
   echo "::shutdown:/bin/sync"
 } >/etc/inittab
-log "up in $(cut -d' ' -f1 /proc/uptime)s (kernel $KVER, mode $MODE)"
+log "init done, starting the agent (kernel $KVER, mode $MODE)"
 exec "$BB" init

@@ -34,12 +34,7 @@ function installExitHook() {
       }
     }
   });
-  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
-    process.once(sig, () => {
-      for (const q of liveQemus) q.kill('SIGKILL');
-      process.kill(process.pid, sig);
-    });
-  }
+  // Death by signal is covered by setpriv --pdeathsig (deathSigPrefix()).
 }
 
 /** Quote one argument for /bin/sh. */
@@ -180,7 +175,10 @@ export async function bootGuest(opts = {}) {
   qemu.stdout.on('data', (d) => (qemuErr += d));
   qemu.stderr.on('data', (d) => (qemuErr += d));
 
+  /** @type {string | null} the console as it was when the boot's temp dir went away */
+  let finalConsole = null;
   const consoleLog = () => {
+    if (finalConsole != null) return finalConsole;
     try {
       return fs.readFileSync(consoleFile, 'utf8');
     } catch {
@@ -286,6 +284,7 @@ export async function bootGuest(opts = {}) {
     if (!exited) qemu.kill('SIGKILL');
   };
   const cleanupDir = () => {
+    finalConsole = consoleLog();
     if (process.env.SANDBOX_KEEP) return;
     try {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,79 @@
+// Types of guest.mjs (the implementation is plain JS so plain node can run it).
+
+export interface RunResult {
+  /** Exit code; 128 + signal number when the script was killed by a signal. */
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Wall time of the script inside the guest. */
+  ms: number;
+  /** The signal that ended the script, if any. */
+  signal?: string | null;
+  /** True when the agent killed the script's process group at timeoutMs. */
+  timedOut?: boolean;
+}
+
+export interface RunOptions {
+  /** Kill the script's process group after this long (default 120 s). */
+  timeoutMs?: number;
+  /** Run as this guest user (name or uid), e.g. "sandbox" (uid 4242) or "nobody". */
+  user?: string;
+  /** Extra environment (PATH, HOME, LANG=C.UTF-8 and TERM=dumb are preset). */
+  env?: Record<string, string>;
+  /** Bytes for the script's stdin (default: empty). */
+  stdin?: string;
+}
+
+export interface Guest {
+  /** /bin/sh -c script in the guest, as root unless opts.user; cwd is the checkout. */
+  sh(script: string, opts?: RunOptions): Promise<RunResult>;
+  /** node <repo>/bin/accelctl ...args, each argument shell-quoted. */
+  accelctl(args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** The guest console (kernel log, init messages) so far. */
+  consoleLog(): string;
+  /** Milliseconds from QEMU start until the agent answered. */
+  bootMs: number;
+  /** Host temp dir of this boot (console.log, qemu.cmd, agent.sock). */
+  dir: string;
+  /** Power off cleanly; SIGKILL QEMU if it is still there after a few seconds. */
+  close(): Promise<void>;
+}
+
+export interface BootOptions {
+  /** Reject (with the console tail) if the agent has not answered by then. Default 240 s. */
+  bootTimeoutMs?: number;
+  /** Label for the temp dir and messages. */
+  name?: string;
+  /** Guest RAM, split over the two NUMA nodes. Default 2048. */
+  memMB?: number;
+  /** 9p cache mode of the host root: "loose" (default, fast) or "none" (sees host edits live). */
+  ninepCache?: string;
+  /** Appended to the kernel command line. */
+  extraAppend?: string;
+}
+
+export interface SandboxInfo {
+  kver: string;
+  cache: string;
+  kernel: string;
+  initrd: string;
+  busybox: string;
+  kmod: string;
+  mdevctl: string;
+}
+
+export const SANDBOX_DIR: string;
+export const REPO: string;
+export function shq(s: string): string;
+export function ensureSandbox(): Promise<void>;
+export function sandboxInfo(): SandboxInfo;
+export function qemuArgs(o: {
+  sock?: string;
+  consoleFile?: string;
+  shell?: boolean;
+  memMB?: number;
+  ninepCache?: string;
+  extraAppend?: string;
+}): string[];
+export function deathSigPrefix(): string[];
+export function bootGuest(opts?: BootOptions): Promise<Guest>;
