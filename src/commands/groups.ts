@@ -1,0 +1,63 @@
+/** `groups [GROUP]`: IOMMU groups, members, drivers, VFIO viability, isolation and holders. */
+import type { z } from 'zod';
+import type { Context, Outcome } from '../context.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { makeStyle } from '../render/style.js';
+import { footer, renderTable } from '../render/table.js';
+import type { GroupsOutput } from '../schemas/groups.js';
+import { findHoldersSync } from '../sysfs/holders.js';
+import { groupIds, listGroups, readGroup, type IommuGroup } from '../sysfs/iommu.js';
+import { didYouMean } from '../sysfs/suggest.js';
+
+export type GroupsJson = z.infer<typeof GroupsOutput>;
+type GroupRow = GroupsJson['groups'][number];
+
+/** `9`, `group:9` or `/dev/vfio/9`. */
+export function parseGroupArg(value: string): number {
+  const m = /^(?:group:|\/dev\/vfio\/)?(\d{1,6})$/.exec(value);
+  if (!m) throw new UsageError(`invalid group ${JSON.stringify(value)}: expected a number, group:N or /dev/vfio/N`);
+  return Number(m[1]);
+}
+
+async function select(ctx: Context, args: string[]): Promise<IommuGroup[]> {
+  if (args[0] === undefined) return listGroups(ctx.env);
+  const id = parseGroupArg(args[0]);
+  const g = await readGroup(ctx.env, id);
+  if (g) return [g];
+  const ids = groupIds(ctx.env).map(String);
+  throw new NotFoundError(`no IOMMU group ${id}${didYouMean(String(id), ids)}`, ids.length ? 'accelctl groups lists them' : 'no IOMMU groups: is the IOMMU on (intel_iommu=on / amd_iommu=on)?');
+}
+
+function isolation(g: GroupRow): string | null {
+  return g.name === 'vfio-noiommu' ? 'emulated (vfio-noiommu)' : g.type;
+}
+
+function render(ctx: Context, groups: GroupRow[], complete: boolean): string {
+  const style = makeStyle(ctx.color);
+  if (groups.length === 0) return 'no IOMMU groups found (is the IOMMU on: intel_iommu=on / amd_iommu=on?)';
+  const table = renderTable(
+    groups,
+    [
+      { header: 'GROUP', value: (g: GroupRow) => g.id, align: 'right' },
+      { header: 'ISOLATION', value: isolation, paint: (s: string, g: GroupRow, st) => (g.name === 'vfio-noiommu' ? st.warn(s) : s) },
+      { header: 'VIABLE', value: (g: GroupRow) => (g.viable ? 'yes' : 'no'), paint: (s: string, g: GroupRow, st) => (g.viable ? st.ok(s) : st.bad(s)) },
+      { header: 'VFIO', value: (g: GroupRow) => (g.vfioNodeExists ? g.vfioDevice : null) },
+      { header: 'DEVICES', value: (g: GroupRow) => g.devices.map((d) => `${d.name} (${d.driver ?? 'no driver'})`).join(', ') },
+      { header: 'HOLDERS', value: (g: GroupRow) => g.holders.map((h) => `${h.pid} (${h.command})`).join(', '), paint: (s: string, _g: GroupRow, st) => st.warn(s) },
+    ],
+    style,
+  );
+  const notViable = groups.filter((g) => !g.viable);
+  const lines = [table];
+  for (const g of notViable) lines.push(style.dim(`group ${g.id} is not viable for VFIO: ${g.blockers.join(', ')} bound to a host driver`));
+  lines.push(footer(groups.length, 'group', style, complete ? undefined : 'holders may be incomplete: run as root to see every process'));
+  return lines.join('\n');
+}
+
+export async function run(ctx: Context, args: string[], _opts: Record<string, unknown>): Promise<Outcome> {
+  const found = await select(ctx, args);
+  const holders = findHoldersSync(ctx.env);
+  const groups: GroupRow[] = found.map((g) => ({ ...g, holders: holders.get(g.id) ?? [] }));
+  const json: GroupsJson = { schemaVersion: 1, groups, holdersComplete: !holders.partial };
+  return ctx.json ? { json } : { text: render(ctx, groups, !holders.partial) };
+}

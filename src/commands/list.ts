@@ -1,0 +1,106 @@
+/**
+ * `list [--parent P] [--uuid U] [--defined | --all]`: live partitions with group, /dev/vfio node, NUMA node
+ * and holders; with --defined the saved definitions instead, with --all both.
+ */
+import type { z } from 'zod';
+import type { Context, Outcome } from '../context.js';
+import { NotFoundError } from '../errors.js';
+import { makeStyle } from '../render/style.js';
+import { footer, renderTable } from '../render/table.js';
+import type { ListOutput } from '../schemas/list.js';
+import { findHoldersSync, HolderMap } from '../sysfs/holders.js';
+import { listMdevs, parentNames, readMdev, readParentSync, type Mdev } from '../sysfs/mdev.js';
+import { resolveParent } from '../sysfs/resolve.js';
+import { didYouMean } from '../sysfs/suggest.js';
+import { checkUuid } from '../validate.js';
+import { markDefined, withDefinitions } from '../persist/listing.js';
+
+export type ListJson = z.infer<typeof ListOutput>;
+export type Partition = ListJson['partitions'][number];
+
+async function select(ctx: Context, opts: Record<string, unknown>): Promise<Mdev[]> {
+  const env = ctx.env;
+  const parentOpt = opts.parent as string | undefined;
+  const uuidOpt = opts.uuid as string | undefined;
+  // Validate every argument before reading anything.
+  const uuid = uuidOpt === undefined ? undefined : checkUuid(uuidOpt);
+  const parent = parentOpt === undefined ? undefined : (await resolveParent(env, parentOpt)).name;
+  if (uuid !== undefined) {
+    const m = await readMdev(env, uuid);
+    if (m === null) {
+      const live = (await listMdevs(env)).map((x) => x.uuid);
+      throw new NotFoundError(`no mdev ${uuid}${didYouMean(uuid, live)}`, live.length ? 'accelctl list shows the live mdevs' : 'no mdevs are live');
+    }
+    if (parent !== undefined && m.parent !== parent) throw new NotFoundError(`mdev ${uuid} is not under parent ${parent} (its parent is ${m.parent})`);
+    return [m];
+  }
+  const all = await listMdevs(env);
+  return parent === undefined ? all : all.filter((m) => m.parent === parent);
+}
+
+/** Shared by every partition without holders: thousands of empty arrays cost GC time at scale. */
+const NO_HOLDERS: Partition['holders'] = [];
+
+export function toPartitions(ctx: Context, mdevs: Mdev[], holders: HolderMap): Partition[] {
+  const numa = new Map<string, number | null>();
+  return mdevs.map((m) => {
+    if (!numa.has(m.parent)) numa.set(m.parent, readParentSync(ctx.env, m.parent, false)?.numaNode ?? null);
+    return {
+      uuid: m.uuid,
+      parent: m.parent,
+      type: m.type,
+      state: 'active',
+      iommuGroup: m.iommuGroup,
+      vfioDevice: m.iommuGroup === null ? null : `/dev/vfio/${m.iommuGroup}`,
+      numaNode: numa.get(m.parent) ?? null,
+      driver: m.driver,
+      path: m.path,
+      holders: (m.iommuGroup === null ? undefined : holders.get(m.iommuGroup)) ?? NO_HOLDERS,
+    };
+  });
+}
+
+function render(ctx: Context, rows: Partition[], complete: boolean, filtered: boolean): string {
+  const style = makeStyle(ctx.color);
+  if (rows.length === 0) {
+    if (!filtered && parentNames(ctx.env).length === 0) return 'no mdev parents found (is an mdev driver loaded?)';
+    return filtered ? 'no partitions match' : 'no partitions found (accelctl types shows where one can be created)';
+  }
+  const table = renderTable(
+    rows,
+    [
+      { header: 'UUID', value: (r: Partition) => r.uuid },
+      { header: 'PARENT', value: (r: Partition) => r.parent },
+      { header: 'TYPE', value: (r: Partition) => r.type },
+      { header: 'STATE', value: (r: Partition) => r.state, paint: (s: string, _r: Partition, st) => st.ok(s) },
+      { header: 'GROUP', value: (r: Partition) => r.iommuGroup, align: 'right' },
+      { header: 'VFIO', value: (r: Partition) => r.vfioDevice },
+      { header: 'NUMA', value: (r: Partition) => r.numaNode, align: 'right' },
+      { header: 'DRIVER', value: (r: Partition) => r.driver },
+      {
+        header: 'HOLDERS',
+        value: (r: Partition) => r.holders.map((h) => `${h.pid} (${h.command})`).join(', '),
+        paint: (s: string, _r: Partition, st) => st.warn(s),
+      },
+    ],
+    style,
+  );
+  return `${table}\n${footer(rows.length, 'partition', style, complete ? undefined : 'holders may be incomplete: run as root to see every process')}`;
+}
+
+export async function run(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+  const wide = opts.defined === true || opts.all === true;
+  const mdevs = wide ? await listMdevs(ctx.env) : await select(ctx, opts);
+  // No partitions, nothing to hold: skip the /proc walk.
+  const holders = mdevs.length > 0 ? findHoldersSync(ctx.env) : new HolderMap();
+  let partitions = toPartitions(ctx, mdevs, holders);
+  if (wide) partitions = await withDefinitions(ctx, partitions, opts, opts.all === true);
+  else markDefined(ctx, partitions);
+  const json: ListJson = { schemaVersion: 1, partitions, holdersComplete: !holders.partial };
+  if (ctx.json) return { json };
+  const filtered = opts.parent !== undefined || opts.uuid !== undefined;
+  if (wide && partitions.length === 0 && !filtered) {
+    return { text: opts.all === true ? 'no partitions or definitions found' : 'no definitions found (accelctl define or mdevctl define saves one)' };
+  }
+  return { text: render(ctx, partitions, !holders.partial, filtered) };
+}

@@ -1,0 +1,27 @@
+/** `schema [COMMAND]`: the JSON Schema of a command's --json output, derived from its zod schema. */
+import { z } from 'zod';
+import type { Context, Outcome } from '../context.js';
+import { UsageError } from '../errors.js';
+import { SCHEMAS } from '../schemas/index.js';
+import { didYouMean } from '../sysfs/suggest.js';
+
+async function jsonSchema(name: string): Promise<unknown> {
+  const load = SCHEMAS[name];
+  if (!load) {
+    const names = Object.keys(SCHEMAS);
+    throw new UsageError(`no JSON output schema for ${JSON.stringify(name)}${didYouMean(name, names)}`, `commands with --json output: ${names.join(', ')}`);
+  }
+  return z.toJSONSchema(await load(), { io: 'output' });
+}
+
+export async function run(_ctx: Context, args: string[], _opts: Record<string, unknown>): Promise<Outcome> {
+  let json: unknown;
+  if (args[0] !== undefined) json = await jsonSchema(args[0]);
+  else {
+    const all: Record<string, unknown> = {};
+    for (const name of Object.keys(SCHEMAS)) all[name] = await jsonSchema(name);
+    json = all;
+  }
+  // The schema is JSON whether or not --json was given.
+  return { json, text: JSON.stringify(json, null, 2) };
+}

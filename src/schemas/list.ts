@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { holder, holdersComplete, nullableInt, schemaVersion, uuid } from './common.js';
+
+export const PartitionSchema = z.object({
+  uuid,
+  parent: z.string(),
+  type: z.string(),
+  state: z.enum(['active', 'defined', 'active+defined']),
+  iommuGroup: nullableInt,
+  vfioDevice: z.string().nullable().describe('/dev/vfio/<group>'),
+  numaNode: nullableInt.describe("the parent's NUMA node"),
+  driver: z.string().nullable(),
+  path: z.string().nullable().describe('kernel path of the mdev directory; null when not live'),
+  holders: z.array(holder).describe('processes holding the group open'),
+});
+
+export const ListOutput = z.object({
+  schemaVersion,
+  partitions: z.array(PartitionSchema),
+  holdersComplete,
+});
