@@ -1,0 +1,25 @@
+/** `inspect DEVICE`: the VFIO view of one device (CLI.md). Opens it read-only in effect: nothing is written. */
+import type { Context, Outcome } from '../context.js';
+import type { InspectDevice, InspectDocument } from '../schemas/inspect.js';
+import { nativeSys } from '../vfio/ffi.js';
+import { describeDevice } from '../vfio/describe.js';
+import { openSession, resolveVfioDevice } from '../vfio/open.js';
+import type { Sys } from '../vfio/sys.js';
+import { renderInspect } from '../render/inspect.js';
+import { makeStyle } from '../render/style.js';
+
+export async function inspect(ctx: Context, arg: string, sys: Sys): Promise<InspectDevice> {
+  const dev = await resolveVfioDevice(ctx.env, arg);
+  const session = await openSession({ sys, trace: ctx.trace }, ctx.env, dev);
+  try {
+    return describeDevice(session, dev);
+  } finally {
+    session.close();
+  }
+}
+
+export async function run(ctx: Context, args: string[], _opts: Record<string, unknown>, sys: Sys = nativeSys()): Promise<Outcome> {
+  const device = await inspect(ctx, args[0]!, sys);
+  const doc: InspectDocument = { schemaVersion: 1, devices: [device] };
+  return { json: doc, text: renderInspect(doc.devices, makeStyle(ctx.color)) };
+}

@@ -1,0 +1,27 @@
+/** `selftest DEVICE`: exercise one device through VFIO (CLI.md). Exit 1 when a step fails. */
+import type { Context, Outcome } from '../context.js';
+import { EXIT } from '../errors.js';
+import { makeStyle } from '../render/style.js';
+import { parseFormat, parseIterations, parseTimeoutMs } from '../selftest/options.js';
+import { REPORTERS } from '../selftest/report/index.js';
+import { selftestDevice } from '../selftest/run.js';
+import type { SelftestReport } from '../selftest/types.js';
+import { nativeSys } from '../vfio/ffi.js';
+import { resolveVfioDevice } from '../vfio/open.js';
+import type { Sys } from '../vfio/sys.js';
+
+export async function run(ctx: Context, args: string[], opts: Record<string, unknown>, sys?: Sys): Promise<Outcome> {
+  const format = parseFormat(opts.format, ctx.json);
+  const options = {
+    profile: typeof opts.profile === 'string' ? opts.profile : 'auto',
+    iterations: parseIterations(opts.iterations),
+    timeoutMs: parseTimeoutMs(opts.timeout),
+    quick: false,
+  };
+  const dev = await resolveVfioDevice(ctx.env, args[0]!);
+  const result = await selftestDevice({ sys: sys ?? nativeSys(), trace: ctx.trace }, ctx.env, dev, options);
+  const report: SelftestReport = { schemaVersion: 1, results: [result] };
+  const exitCode = result.ok ? EXIT.ok : EXIT.failed;
+  if (ctx.json) return { json: report, exitCode };
+  return { text: REPORTERS[format]!(report, makeStyle(ctx.color)), exitCode };
+}

@@ -1,0 +1,25 @@
+/** Parsing of the selftest/health options shared by both commands. */
+import { UsageError } from '../errors.js';
+import { checkInt } from '../validate.js';
+
+export const DEFAULT_TIMEOUT_S = 10;
+
+export function parseTimeoutMs(value: unknown): number {
+  if (value === undefined) return DEFAULT_TIMEOUT_S * 1000;
+  const v = String(value);
+  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0 || Number(v) > 86400) {
+    throw new UsageError(`invalid --timeout ${JSON.stringify(v)}: expected seconds, more than 0 and at most 86400`);
+  }
+  return Number(v) * 1000;
+}
+
+export function parseIterations(value: unknown): number | null {
+  return value === undefined ? null : checkInt(String(value), '--iterations', 1, 100_000_000);
+}
+
+/** `--json` is `--format json`; asking for both json and another format is a contradiction. */
+export function parseFormat(value: unknown, json: boolean): string {
+  const format = value === undefined ? (json ? 'json' : 'text') : String(value);
+  if (json && format !== 'json') throw new UsageError(`--json contradicts --format ${format}`);
+  return format;
+}

@@ -1,0 +1,60 @@
+/**
+ * One device's self-test: open it (each phase a timed step), the generic
+ * checks, the profile's own steps, reset, and close, which undoes whatever
+ * a failed step left behind. Opening errors (not found, busy, no rights) are
+ * thrown with their exit codes: the device was never tested.
+ */
+import type { Env } from '../env.js';
+import type { ResolvedDevice } from '../sysfs/resolve.js';
+import type { VfioIo } from '../vfio/io.js';
+import { openSession, type PhaseFn } from '../vfio/open.js';
+import { DEVICE_FLAGS, PCI_REGION } from '../vfio/structs.js';
+import { genericSteps, resetStep } from './profiles/generic.js';
+import { profileByName, profileForId } from './profiles/index.js';
+import type { Profile } from './profiles/types.js';
+import { Runner } from './runner.js';
+import type { SelftestResult } from './types.js';
+
+export interface SelftestOptions {
+  profile: string;
+  iterations: number | null;
+  timeoutMs: number;
+  quick: boolean;
+}
+
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
+
+export async function selftestDevice(io: VfioIo, env: Env, dev: ResolvedDevice, opts: SelftestOptions): Promise<SelftestResult> {
+  const r = new Runner(opts.timeoutMs);
+  const phase: PhaseFn = (name, fn, detail) => {
+    const start = performance.now();
+    const value = fn();
+    r.steps.push({ name, ok: true, skipped: false, ms: Math.round((performance.now() - start) * 1000) / 1000, detail: detail ? detail(value) : null });
+    return value;
+  };
+  const s = await openSession(io, env, dev, phase);
+  let profile: Profile = profileByName(opts.profile) ?? profileForId(null);
+  try {
+    const p = { r, s, sys: io.sys, dev, iterations: opts.iterations, quick: opts.quick };
+    if (genericSteps(p)) {
+      const isPci = (s.device.info().flags & DEVICE_FLAGS.PCI) !== 0;
+      const id = isPci
+        ? (r.step('pci id', () => `${hex4(s.device.readU16(PCI_REGION.CONFIG, 0))}:${hex4(s.device.readU16(PCI_REGION.CONFIG, 2))}`) ?? null)
+        : null;
+      if (opts.profile === 'auto') profile = profileForId(id);
+      if (profile.ids.length > 0 && (id === null || !profile.ids.includes(id))) {
+        r.fail('profile', `profile ${profile.name} is for ${profile.ids.join(', ')}; this device is ${id ?? 'not PCI'}`);
+      } else {
+        profile.run(p);
+      }
+      resetStep(p);
+    }
+  } finally {
+    try {
+      s.close();
+    } catch (err) {
+      r.fail('close', err instanceof Error ? err.message : String(err));
+    }
+  }
+  return { device: dev.vfioName, profile: profile.name, profileVersion: profile.version, ok: r.ok, steps: r.steps, metrics: r.metrics };
+}

@@ -1,0 +1,74 @@
+/**
+ * Runs the steps of a profile: times each, turns a throw into a failed step
+ * with its message, and gives each step a deadline (--timeout). Work is
+ * synchronous system calls, so a step polls `t.check()` in its loops and
+ * passes `t.remainingMs()` to every wait: a timeout fails the step, names the
+ * limit, and the profile's finally blocks still clean up.
+ */
+import type { Metrics, StepResult } from './types.js';
+
+export class StepTimeout extends Error {}
+
+/** Thrown by a step to record itself as skipped (ok, with the reason). */
+export class Skip extends Error {}
+
+export interface StepClock {
+  remainingMs(): number;
+  /** Throws StepTimeout once the step's time is up. */
+  check(): void;
+}
+
+export class Runner {
+  readonly steps: StepResult[] = [];
+  readonly metrics: Metrics = {};
+
+  constructor(
+    readonly timeoutMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  get ok(): boolean {
+    return this.steps.every((s) => s.ok);
+  }
+
+  /** Runs one step; returns its value, or undefined when it failed or was skipped. */
+  step<T>(name: string, fn: (t: StepClock) => T, detail?: (value: T) => string | null): T | undefined {
+    const start = this.now();
+    const deadline = start + this.timeoutMs;
+    const clock: StepClock = {
+      remainingMs: () => Math.max(0, deadline - this.now()),
+      check: () => {
+        if (this.now() > deadline) throw new StepTimeout(`timed out after ${this.timeoutMs / 1000} s (--timeout)`);
+      },
+    };
+    const record = (ok: boolean, skipped: boolean, text: string | null): void => {
+      this.steps.push({ name, ok, skipped, ms: Math.round((this.now() - start) * 1000) / 1000, detail: text });
+    };
+    try {
+      const value = fn(clock);
+      record(true, false, detail ? detail(value) : typeof value === 'string' ? value : null);
+      return value;
+    } catch (err) {
+      if (err instanceof Skip) record(true, true, `skipped: ${err.message}`);
+      else record(false, false, err instanceof Error ? err.message : String(err));
+      return undefined;
+    }
+  }
+
+  skip(name: string, why: string): void {
+    this.steps.push({ name, ok: true, skipped: true, ms: 0, detail: `skipped: ${why}` });
+  }
+
+  fail(name: string, why: string): void {
+    this.steps.push({ name, ok: false, skipped: false, ms: 0, detail: why });
+  }
+}
+
+/** Percentile of sorted-on-demand samples (nearest rank); null for none. */
+export function percentile(samples: number[], p: number): number | null {
+  if (samples.length === 0) return null;
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+export const round = (v: number, digits = 3): number => Math.round(v * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { run as selftestRun } from '../../src/commands/selftest.js';
+import { run as healthRun } from '../../src/commands/health.js';
+import { AccelError, EXIT } from '../../src/errors.js';
+import { selftestSchema } from '../../src/schemas/selftest.js';
+import { Runner, percentile } from '../../src/selftest/runner.js';
+import { checkWindow } from '../../src/selftest/profiles/edu.js';
+import { pickIova } from '../../src/selftest/profiles/generic.js';
+import type { SelftestReport } from '../../src/selftest/types.js';
+import { FakeSys, MDEV_FREE, MDEV_HELD, testContext } from './vfio-fake.js';
+
+const stepsOf = (r: SelftestReport) => Object.fromEntries(r.results[0]!.steps.map((s) => [s.name, s]));
+
+describe('selftest on the fake mtty', () => {
+  it('auto-selects the mtty profile; queue steps pass with metrics; device left as found', async () => {
+    const sys = new FakeSys();
+    const out = await selftestRun(testContext(), [MDEV_FREE], { iterations: '32' }, sys);
+    const report = selftestSchema.parse(out.json) as SelftestReport;
+    const r = report.results[0]!;
+    expect(out.exitCode).toBe(EXIT.ok);
+    expect(r).toMatchObject({ device: MDEV_FREE, profile: 'mtty', profileVersion: 1, ok: true });
+    const steps = stepsOf(report);
+    for (const name of ['container', 'group viable', 'iommu', 'device fd', 'device info', 'regions readable', 'iommu info', 'dma map/unmap', 'pci id', 'fifo loopback', 'queue intx', 'queue msi', 'restore']) {
+      expect(steps[name], name).toMatchObject({ ok: true, skipped: false });
+    }
+    expect(steps['pci id']!.detail).toBe('4348:3253');
+    expect(steps['interrupt loopback']).toMatchObject({ ok: true, skipped: true });
+    expect(steps['interrupt loopback']!.detail).toMatch(/^skipped: not supported by mdev/);
+    expect(steps['reset']).toMatchObject({ ok: true, skipped: true });
+    expect(steps['queue msi']!.detail).toMatch(/^32 bytes, one MSI each, in order/);
+    expect(r.metrics.msiBytesPerSec).toBeGreaterThan(0);
+    expect(r.metrics.intxLatencyP99Us).toBeGreaterThanOrEqual(r.metrics.intxLatencyP50Us!);
+    expect(sys.ier).toBe(0);
+    expect(sys.fifo).toEqual([]);
+    expect(sys.fds.size).toBe(0);
+  });
+
+  it('a device that never interrupts: the step fails naming the timeout, cleanup still runs, exit 1', async () => {
+    const sys = new FakeSys({ interrupts: false });
+    const t0 = Date.now();
+    const out = await selftestRun(testContext(), [MDEV_FREE], { timeout: '0.2' }, sys);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const report = out.json as SelftestReport;
+    expect(out.exitCode).toBe(EXIT.failed);
+    expect(report.results[0]!.ok).toBe(false);
+    const steps = stepsOf(report);
+    expect(steps['queue intx']).toMatchObject({ ok: false });
+    expect(steps['queue intx']!.detail).toMatch(/timed out after 0.2 s \(--timeout\) waiting for the intx interrupt of byte 0/);
+    expect(steps['restore']).toMatchObject({ ok: true });
+    expect(sys.ier).toBe(0);
+    expect(sys.fds.size).toBe(0);
+  });
+
+  it('a profile for another device fails its step instead of poking the wrong registers', async () => {
+    const sys = new FakeSys();
+    const out = await selftestRun(testContext(), [MDEV_FREE], { profile: 'edu' }, sys);
+    const steps = stepsOf(out.json as SelftestReport);
+    expect(out.exitCode).toBe(EXIT.failed);
+    expect(steps['profile']!.detail).toBe('profile edu is for 1234:11e8; this device is 4348:3253');
+    expect(steps['bus master']).toBeUndefined();
+  });
+
+  it('--profile generic runs only the generic steps', async () => {
+    const out = await selftestRun(testContext(), [MDEV_FREE], { profile: 'generic' }, new FakeSys());
+    const steps = stepsOf(out.json as SelftestReport);
+    expect((out.json as SelftestReport).results[0]!.profile).toBe('generic');
+    expect(steps['queue intx']).toBeUndefined();
+    expect(out.exitCode).toBe(EXIT.ok);
+  });
+
+  it('held by another process: exit 5 naming it (the device was never tested)', async () => {
+    const sys = new FakeSys({ openErrors: { '/dev/vfio/13': 'EBUSY' } });
+    const err = await selftestRun(testContext(), [MDEV_HELD], {}, sys).catch((e: unknown) => e);
+    expect((err as AccelError).exitCode).toBe(EXIT.busy);
+    expect((err as AccelError).message).toMatch(/qemu-system-x86 \(pid 266\)/);
+    expect(sys.fds.size).toBe(0);
+  });
+
+  it('bad options are usage errors before anything is opened', async () => {
+    for (const opts of [{ timeout: '0' }, { timeout: 'soon' }, { iterations: '-3' }, { iterations: '0' }]) {
+      const sys = new FakeSys();
+      const err = await selftestRun(testContext(), [MDEV_FREE], opts, sys).catch((e: unknown) => e);
+      expect((err as AccelError).exitCode, JSON.stringify(opts)).toBe(EXIT.usage);
+      expect(sys.log).toEqual([]);
+    }
+    const err = await selftestRun(testContext(true), [MDEV_FREE], { format: 'junit' }, new FakeSys()).catch((e: unknown) => e);
+    expect((err as AccelError).message).toBe('--json contradicts --format junit');
+  });
+});
+
+describe('health', () => {
+  it('checks every VFIO-usable device: a held one is skipped as in use, not unhealthy', async () => {
+    const sys = new FakeSys({ openErrors: { '/dev/vfio/13': 'EBUSY', '/dev/vfio/12': 'EACCES' } });
+    const out = await healthRun(testContext(), [], {}, sys);
+    const report = selftestSchema.parse(out.json) as SelftestReport;
+    expect(report.results.map((r) => r.device)).toEqual([MDEV_HELD, MDEV_FREE, '0000:41:00.0']);
+    expect(report.results[0]!.steps[0]).toMatchObject({ name: 'open', ok: true, skipped: true });
+    expect(report.results[1]).toMatchObject({ profile: 'mtty', ok: true });
+    expect(report.results[2]!.steps[0]).toMatchObject({ name: 'open', ok: false });
+    expect(report.results[2]!.steps[0]!.detail).toMatch(/EACCES/);
+    expect(out.exitCode).toBe(EXIT.failed);
+    expect(sys.fds.size).toBe(0);
+  });
+});
+
+describe('helpers', () => {
+  it('percentiles by nearest rank', () => {
+    expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 100], 99)).toBe(100);
+    expect(percentile([], 50)).toBeNull();
+  });
+
+  it('a throwing step is recorded as failed with its message; the runner goes on', () => {
+    const r = new Runner(1000);
+    r.step('a', () => {
+      throw new Error('boom');
+    });
+    r.step('b', () => 'fine');
+    expect(r.steps.map((s) => [s.name, s.ok, s.detail])).toEqual([
+      ['a', false, 'boom'],
+      ['b', true, 'fine'],
+    ]);
+    expect(r.ok).toBe(false);
+  });
+
+  it('edu DMA window: never at or past 0x40ffe, never below 0x40000', () => {
+    expect(() => checkWindow(0x40000, 1024)).not.toThrow();
+    expect(() => checkWindow(0x40000, 0xffe)).not.toThrow();
+    expect(() => checkWindow(0x40000, 0x1000)).toThrow(/outside/);
+    expect(() => checkWindow(0x3ff00, 16)).toThrow(/outside/);
+  });
+
+  it('test IOVA: 0x100000 when allowed, else inside a range, always below 256 MiB', () => {
+    const info = (ranges: [string, string][]) => ({ flags: [], pageSizes: [4096], caps: [{ id: 1, name: 'IOVA_RANGE', version: 1, iovaRanges: ranges.map(([start, end]) => ({ start, end })) }] });
+    expect(pickIova(info([['0x0', '0xfedfffff']]), 4096)).toBe(0x100000n);
+    expect(pickIova(info([['0x200000', '0x3fffff']]), 4096)).toBe(0x200000n);
+    expect(pickIova(info([['0x20000000', '0xffffffff']]), 4096)).toBeNull();
+    expect(pickIova({ flags: [], pageSizes: [], caps: [] }, 4096)).toBe(0x100000n);
+  });
+});
+
+describe('schemas', () => {
+  it('selftest, health and inspect outputs have JSON Schemas for `accelctl schema`', async () => {
+    const { z } = await import('zod');
+    const { SCHEMAS } = await import('../../src/schemas/index.js');
+    for (const name of ['inspect', 'selftest', 'health']) {
+      const js = z.toJSONSchema(await SCHEMAS[name]!(), { io: 'output' }) as { properties: Record<string, unknown> };
+      expect(Object.keys(js.properties), name).toContain('schemaVersion');
+    }
+  });
+});
