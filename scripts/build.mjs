@@ -1,13 +1,30 @@
 // Bundles src/main.ts into dist/ with esbuild. Commands are split into chunks
 // loaded on demand, so start-up pays only for the entry and commander.
-// Builds into a fresh directory and swaps it in, so a failed build (or one
-// racing another) never leaves a half-written or empty dist/ behind.
+// Builds into a fresh directory, then moves the content-hashed chunks in
+// beside any older ones and renames the entry last: a failed build leaves the
+// previous dist/ whole, and a process started from the previous entry still
+// finds the chunks it loads lazily.
 import { build } from 'esbuild';
-import { renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+
+// commander requires node:child_process at load for executable subcommands,
+// which accelctl does not use; loading it costs every run. Give commander a
+// stand-in that loads the real module on first use.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes('/node_modules/commander/') ? { path: 'lazy-child-process', namespace: 'lazy' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] });",
+      loader: 'js',
+    }));
+  },
+};
 
 const dist = new URL('../dist', import.meta.url).pathname;
 const next = `${dist}.next-${process.pid}`;
-const old = `${dist}.old-${process.pid}`;
 try {
   await build({
     entryPoints: { accelctl: 'src/main.ts' },
@@ -23,16 +40,18 @@ try {
     sourcemap: 'linked',
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
+    // Whitespace and syntax only: identifiers stay readable in --debug stacks.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    plugins: [lazyChildProcess],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-} catch {
+  mkdirSync(`${dist}/chunks`, { recursive: true });
+  for (const f of readdirSync(`${next}/chunks`)) renameSync(`${next}/chunks/${f}`, `${dist}/chunks/${f}`);
+  for (const f of ['accelctl.mjs.map', 'accelctl.mjs']) renameSync(`${next}/${f}`, `${dist}/${f}`);
+} catch (err) {
+  if (err && !err.errors) console.error(err);
+  process.exitCode = 1;
+} finally {
   rmSync(next, { recursive: true, force: true });
-  process.exit(1);
 }
-try {
-  renameSync(dist, old);
-} catch {
-  // no previous dist
-}
-renameSync(next, dist);
-rmSync(old, { recursive: true, force: true });

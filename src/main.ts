@@ -8,6 +8,7 @@ import { buildProgram, LOADERS, type Invocation } from './cli.js';
 import { Env } from './env.js';
 import { AccelError, EXIT, UsageError } from './errors.js';
 import type { Context } from './context.js';
+import { loadColor } from './render/style.js';
 
 function write(fd: number, text: string): void {
   if (text.length === 0) return;
@@ -74,7 +75,7 @@ async function runCommand(inv: Invocation): Promise<void> {
   const ctx = makeContext(inv.opts);
   const load = LOADERS[inv.name];
   if (!load) throw new Error(`internal: no module for command ${inv.name}`);
-  const mod = await load();
+  const [mod] = await Promise.all([load(), ctx.color ? loadColor() : undefined]);
   const outcome = await mod.run(ctx, inv.args, inv.opts);
   if (ctx.json && outcome.json !== undefined) write(1, JSON.stringify(outcome.json, null, 2) + '\n');
   else if (outcome.text !== undefined && outcome.text !== '') write(1, outcome.text.endsWith('\n') ? outcome.text : outcome.text + '\n');

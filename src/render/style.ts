@@ -1,8 +1,11 @@
 /**
  * Styling for people. Color is decided once in main (ctx.color) and passed in;
  * chalk alone does not honour NO_COLOR, so it is never asked to decide.
+ * chalk (and the os/tty modules it pulls in) is loaded only when color is on:
+ * main awaits `loadColor()` before the command runs, so most runs (pipes,
+ * --json, CI) never pay for it.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 
 export interface Style {
   enabled: boolean;
@@ -14,8 +17,21 @@ export interface Style {
   head(s: string): string;
 }
 
+let chalk: ChalkInstance | null = null;
+
+export async function loadColor(): Promise<void> {
+  if (chalk) return;
+  const { Chalk } = await import('chalk');
+  chalk = new Chalk({ level: 1 });
+}
+
+const plain = (s: string): string => s;
+const PLAIN: Style = { enabled: false, bold: plain, dim: plain, ok: plain, bad: plain, warn: plain, head: plain };
+
 export function makeStyle(enabled: boolean): Style {
-  const c: ChalkInstance = new Chalk({ level: enabled ? 1 : 0 });
+  if (!enabled) return PLAIN;
+  const c = chalk;
+  if (!c) throw new Error('internal: color requested before loadColor()');
   return {
     enabled,
     bold: (s) => c.bold(s),

@@ -69,7 +69,12 @@ describe('the entry: usage errors and exit codes', () => {
     it(`the ${shell} completion script parses in ${shell}`, async () => {
       const { spawnSync } = await import('node:child_process');
       const script = accelctl(['completion', shell]).stdout;
-      const r = spawnSync(argv[0], argv.slice(1), { input: script, encoding: 'utf8' });
+      // fish -n does not read a script from stdin: give each shell a file.
+      const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+      const dir = mkdtempSync('/tmp/accelctl-completion-');
+      writeFileSync(`${dir}/script`, script);
+      const r = spawnSync(argv[0], [...argv.slice(1), `${dir}/script`], { encoding: 'utf8' });
+      rmSync(dir, { recursive: true, force: true });
       expect(r.error).toBeUndefined();
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);

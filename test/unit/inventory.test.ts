@@ -10,6 +10,7 @@ import { run as types } from '../../src/commands/types.js';
 import { Env } from '../../src/env.js';
 import { AccelError, EXIT } from '../../src/errors.js';
 import { SCHEMAS } from '../../src/schemas/index.js';
+import { loadColor } from '../../src/render/style.js';
 import { buildHost } from '../gen/generate.mjs';
 import { expectGolden, makeCtx, profileTree, REPO, type Run, type Tree } from './inventory/helpers.js';
 
@@ -103,6 +104,7 @@ describe('two-node profile: golden text and JSON, JSON valid against the schema'
   it('color only when asked: viable green, not viable red', async () => {
     const plain = await textOf(t.env, 'groups');
     expect(plain).not.toMatch(/\x1b\[/);
+    await loadColor(); // main does this before any command when color is on
     const colored = await textOf(t.env, 'groups', [], {}, true);
     expect(colored).toContain('\x1b[32myes\x1b[39m');
     expect(colored).toContain('\x1b[31mno\x1b[39m');
