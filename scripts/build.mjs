@@ -5,7 +5,7 @@
 // previous dist/ whole, and a process started from the previous entry still
 // finds the chunks it loads lazily.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 // commander requires node:child_process at load for executable subcommands,
 // which accelctl does not use; loading it costs every run. Give commander a
@@ -26,7 +26,9 @@ const lazyChildProcess = {
 const dist = new URL('../dist', import.meta.url).pathname;
 const next = `${dist}.next-${process.pid}`;
 try {
-  await build({
+  const result = await build({
+    // dist/meta.json: which modules each chunk holds (the bundle tests read it).
+    metafile: true,
     entryPoints: { accelctl: 'src/main.ts' },
     outdir: next,
     outExtension: { '.js': '.mjs' },
@@ -48,6 +50,7 @@ try {
   });
   mkdirSync(`${dist}/chunks`, { recursive: true });
   for (const f of readdirSync(`${next}/chunks`)) renameSync(`${next}/chunks/${f}`, `${dist}/chunks/${f}`);
+  writeFileSync(`${dist}/meta.json`, JSON.stringify(result.metafile).replaceAll(`dist.next-${process.pid}`, 'dist'));
   for (const f of ['accelctl.mjs.map', 'accelctl.mjs']) renameSync(`${next}/${f}`, `${dist}/${f}`);
 } catch (err) {
   if (err && !err.errors) console.error(err);

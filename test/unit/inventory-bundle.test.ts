@@ -1,42 +1,47 @@
 // Start-up cost guard: the inventory commands' chunks must not pull zod in
-// (~50 ms to load); only `schema` may. Reads the bundle the global setup built.
-import { readdirSync, readFileSync } from 'node:fs';
+// (~50 ms to load) nor chalk (loaded only when color is on); only `schema`
+// may load zod. Reads the metafile of the bundle the global setup built.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from './inventory/helpers.js';
 
-const CHUNKS = join(REPO, 'dist/chunks');
-
-function staticClosure(file: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  const text = readFileSync(join(CHUNKS, file), 'utf8');
-  for (const m of text.matchAll(/^import\s[^;]*?from\s*"\.\/([^"]+)"|^import\s*"\.\/([^"]+)"/gms)) staticClosure(m[1] ?? m[2]!, seen);
-  return seen;
+interface Meta {
+  outputs: Record<string, { entryPoint?: string; imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }>;
 }
+const meta = JSON.parse(readFileSync(join(REPO, 'dist/meta.json'), 'utf8')) as Meta;
 
-/** The chunk LOADERS imports for a command (the one loaded next to completion's). */
-function commandChunk(name: string): string {
-  for (const f of readdirSync(CHUNKS).filter((x) => x.endsWith('.mjs'))) {
-    const text = readFileSync(join(CHUNKS, f), 'utf8');
-    if (!text.includes('import("./completion-')) continue;
-    const m = new RegExp(`import\\("\\./(${name}-[A-Z0-9]+\\.mjs)"\\)`).exec(text);
-    if (m) return m[1]!;
-  }
-  throw new Error(`no chunk for ${name} in dist: did the build run?`);
+/** Every module a command's chunk loads before it runs (static imports only). */
+function staticInputs(entry: string): string[] {
+  const start = Object.keys(meta.outputs).find((k) => meta.outputs[k]!.entryPoint === entry);
+  if (!start) throw new Error(`no output for ${entry} in dist/meta.json: did the build run?`);
+  const seen = new Set<string>();
+  const walk = (f: string): void => {
+    if (seen.has(f) || !meta.outputs[f]) return;
+    seen.add(f);
+    for (const i of meta.outputs[f]!.imports) if (i.kind === 'import-statement') walk(i.path);
+  };
+  walk(start);
+  return [...seen].flatMap((f) => Object.keys(meta.outputs[f]!.inputs));
 }
 
 describe('the bundle', () => {
   for (const name of ['types', 'list', 'topology', 'groups']) {
-    it(`${name} loads no zod`, () => {
-      const closure = staticClosure(commandChunk(name));
-      expect(closure.size).toBeGreaterThan(1);
-      for (const f of closure) expect(readFileSync(join(CHUNKS, f), 'utf8')).not.toContain('toJSONSchema');
+    it(`${name} loads neither zod nor chalk`, () => {
+      const inputs = staticInputs(`src/commands/${name}.ts`);
+      expect(inputs).toContain(`src/commands/${name}.ts`);
+      expect(inputs.filter((i) => i.includes('node_modules/zod/'))).toEqual([]);
+      expect(inputs.filter((i) => i.includes('node_modules/chalk/'))).toEqual([]);
     });
   }
 
-  it('schema does (the guard above can see zod)', () => {
-    const closure = staticClosure(commandChunk('schema'));
-    expect([...closure].some((f) => readFileSync(join(CHUNKS, f), 'utf8').includes('toJSONSchema'))).toBe(true);
+  it('the entry loads neither zod nor chalk', () => {
+    const inputs = staticInputs('src/main.ts');
+    expect(inputs).toContain('src/main.ts');
+    expect(inputs.some((i) => i.includes('node_modules/zod/') || i.includes('node_modules/chalk/'))).toBe(false);
+  });
+
+  it('schema does load zod (the guard above can see it)', () => {
+    expect(staticInputs('src/commands/schema.ts').some((i) => i.includes('node_modules/zod/'))).toBe(true);
   });
 });
