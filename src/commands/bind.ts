@@ -1,0 +1,101 @@
+/**
+ * `bind DEVICE [--driver vfio-pci] [--owner USER[:GROUP]] [--force] [--group]`:
+ * hands a PCI function (and with --group the rest of its IOMMU group) to a
+ * VFIO driver, refusing one its host driver is using unless --force, and
+ * remembering the previous driver for `unbind`.
+ */
+import { statSync } from 'node:fs';
+import type { Context, Outcome } from '../context.js';
+import { BusyError, NotFoundError, UsageError } from '../errors.js';
+import { resolveOwner, type Owner } from '../plan/accounts.js';
+import { pciFunction } from '../plan/device.js';
+import { dryRunOutcome } from '../plan/dryrun.js';
+import { executePlan } from '../plan/execute.js';
+import { mutating } from '../plan/guard.js';
+import { inUse } from '../plan/inuse.js';
+import { readMemory, writeMemory } from '../plan/memory.js';
+import { bindSteps, currentDriver, driverLoaded, isVfioDriver } from '../plan/pci.js';
+import { wait, type Step } from '../plan/types.js';
+import { existsSync } from '../sysfs/attr.js';
+import { refuseHeld } from '../plan/held.js';
+import { blocker, readGroup } from '../sysfs/iommu.js';
+import { readPci, type PciFunction } from '../sysfs/pci.js';
+import { checkDriver } from '../validate.js';
+import type { Env } from '../env.js';
+
+/** The other members of the function's group that keep host drivers (bridges aside). */
+async function groupBlockers(env: Env, fn: PciFunction): Promise<PciFunction[]> {
+  if (fn.iommuGroup === null) return [];
+  const g = await readGroup(env, fn.iommuGroup);
+  const names = (g?.devices ?? []).filter((m) => m.name !== fn.address && m.bus === 'pci' && blocker(m) !== null).map((m) => m.name);
+  const out: PciFunction[] = [];
+  for (const n of names) {
+    const f = await readPci(env, n);
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+function ownerSteps(env: Env, group: number | null, owner: Owner | null): Step[] {
+  if (owner === null) return [];
+  if (group === null) throw new NotFoundError('the device has no IOMMU group, so no /dev/vfio node to give --owner');
+  const node = env.dev('vfio', String(group));
+  try {
+    const st = statSync(node);
+    if (st.uid === owner.uid && st.gid === owner.gid) return [];
+  } catch {
+    /* not there yet: the bind creates it */
+  }
+  return [
+    wait(`${env.kernelPath(node)} to appear`, () => existsSync(node)),
+    { kind: 'chown', path: node, uid: owner.uid, gid: owner.gid, note: `give ${env.kernelPath(node)} to ${owner.spec}` },
+  ];
+}
+
+export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+  const driver = checkDriver(typeof opts.driver === 'string' ? opts.driver : 'vfio-pci');
+  if (args.length !== 1) throw new UsageError('bind takes one device');
+  const { env } = ctx;
+  return mutating(ctx, 'bind', async () => {
+    const fn = await pciFunction(env, args[0], 'bind');
+    const owner = typeof opts.owner === 'string' ? resolveOwner(env, opts.owner) : null;
+    if (!driverLoaded(env, driver)) {
+      throw new NotFoundError(`driver ${driver} is not loaded (no ${env.kernelPath(env.sys('bus/pci/drivers', driver))})`, `modprobe ${driver}`);
+    }
+    const others = isVfioDriver(driver) ? await groupBlockers(env, fn) : [];
+    if (others.length > 0 && opts.group !== true) {
+      throw new BusyError(
+        `IOMMU group ${fn.iommuGroup} also holds ${others.map((o) => `${o.address} (${o.driver})`).join(', ')}: VFIO cannot use the group while they keep host drivers`,
+        'bind the whole group with --group',
+      );
+    }
+    if (isVfioDriver(fn.driver) && fn.driver !== driver) await refuseHeld(env, fn.address, fn.iommuGroup, 'stop the process first: taking the device off its driver now would block until it lets go');
+    const targets = [fn, ...others];
+    if (opts.force !== true) {
+      const busy = targets.flatMap((t) => inUse(env, t).map((why) => `${t.address} (${t.driver}): ${why}`));
+      if (busy.length > 0) throw new BusyError(`in use by the host: ${busy.join('; ')}`, 'stop using it first, or bind --force');
+    }
+    const chown = ownerSteps(env, fn.iommuGroup, owner);
+    const steps = [...targets.flatMap((t) => bindSteps(env, t, driver)), ...chown];
+    if (ctx.dryRun) return dryRunOutcome(ctx, { steps });
+    if (steps.length === 0) ctx.info(`${fn.address} is already bound to ${driver}: nothing to do`);
+    await executePlan(ctx, { steps });
+    const at = new Date().toISOString();
+    const devices = targets.map((t) => {
+      const moved = t.driver !== driver;
+      if (moved) writeMemory(env, t.address, { previousDriver: t.driver, previousOverride: t.driverOverride, at });
+      const remembered = moved ? t.driver : (readMemory(env, t.address)?.previousDriver ?? null);
+      return {
+        address: t.address,
+        driver: currentDriver(env, t.address),
+        previousDriver: remembered,
+        iommuGroup: t.iommuGroup,
+        vfioDevice: t.iommuGroup === null ? null : `/dev/vfio/${t.iommuGroup}`,
+        owner: owner && t === fn ? { uid: owner.uid, gid: owner.gid } : null,
+        changed: moved || t.driverOverride !== driver || (t === fn && chown.length > 0),
+      };
+    });
+    const text = devices.map((d) => `${d.address}: ${d.previousDriver ?? 'no driver'} -> ${d.driver ?? 'no driver'}${d.vfioDevice ? ` (${d.vfioDevice})` : ''}`).join('\n');
+    return { json: { schemaVersion: 1, devices }, text };
+  });
+}

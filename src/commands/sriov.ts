@@ -1,0 +1,81 @@
+/** `sriov DEVICE --vfs N [--autoprobe | --no-autoprobe]`: set a PF's VF count and list its VFs. */
+import type { Context, Outcome } from '../context.js';
+import { BusyError, NotFoundError, UsageError } from '../errors.js';
+import { pciFunction } from '../plan/device.js';
+import { dryRunOutcome } from '../plan/dryrun.js';
+import { executePlan } from '../plan/execute.js';
+import { mutating } from '../plan/guard.js';
+import { who } from '../plan/held.js';
+import { sriovSteps } from '../plan/sriov.js';
+import { makeStyle } from '../render/style.js';
+import { renderTable, footer } from '../render/table.js';
+import { existsSync } from '../sysfs/attr.js';
+import { findHolders } from '../sysfs/holders.js';
+import { pciDir, readPci, type PciFunction } from '../sysfs/pci.js';
+import { checkInt } from '../validate.js';
+import type { z } from 'zod';
+import type { VirtualFunction } from '../schemas/sriov.js';
+
+type Vf = z.infer<typeof VirtualFunction>;
+
+async function readVfs(ctx: Context, pf: PciFunction): Promise<Vf[]> {
+  const out: Vf[] = [];
+  for (const a of pf.virtfns) {
+    const f = await readPci(ctx.env, a);
+    const g = f?.iommuGroup ?? null;
+    out.push({ address: a, driver: f?.driver ?? null, iommuGroup: g, vfioDevice: g === null ? null : `/dev/vfio/${g}` });
+  }
+  return out;
+}
+
+/** Disabling VFs that a process holds through VFIO would block in the kernel, as an mdev remove does. */
+async function refuseHeldVfs(ctx: Context, pf: PciFunction): Promise<void> {
+  const holders = await findHolders(ctx.env);
+  const held: string[] = [];
+  for (const vf of await readVfs(ctx, pf)) {
+    const hs = vf.iommuGroup === null ? [] : (holders.get(vf.iommuGroup) ?? []);
+    if (hs.length > 0) held.push(`${vf.address} is in use by ${who(hs)}`);
+  }
+  if (held.length > 0) throw new BusyError(held.join('; '), 'stop the processes using the VFs first');
+}
+
+export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+  if (args.length !== 1) throw new UsageError('sriov takes one device (the PF)');
+  if (opts.vfs === undefined) throw new UsageError('sriov needs --vfs N');
+  const vfs = checkInt(String(opts.vfs), '--vfs', 0, 65535);
+  const autoprobe = typeof opts.autoprobe === 'boolean' ? opts.autoprobe : null;
+  const { env } = ctx;
+  return mutating(ctx, 'sriov', async () => {
+    const pf = await pciFunction(env, args[0], 'sriov');
+    if (pf.physfn !== null) throw new UsageError(`${pf.address} is a VF of ${pf.physfn}: give the PF`);
+    if (pf.sriovTotalvfs === null) throw new UsageError(`${pf.address} is not SR-IOV capable (no sriov_totalvfs)`);
+    if (vfs > pf.sriovTotalvfs) {
+      throw new BusyError(`${pf.address} supports at most ${pf.sriovTotalvfs} VFs, ${vfs} asked for`);
+    }
+    if (autoprobe !== null && !existsSync(`${pciDir(env, pf.address)}/sriov_drivers_autoprobe`)) {
+      throw new NotFoundError(`${pf.address} has no sriov_drivers_autoprobe`);
+    }
+    if ((pf.sriovNumvfs ?? 0) !== vfs && (pf.sriovNumvfs ?? 0) > 0) await refuseHeldVfs(ctx, pf);
+    const steps = sriovSteps(env, pf, vfs, autoprobe);
+    if (ctx.dryRun) return dryRunOutcome(ctx, { steps });
+    const changed = (pf.sriovNumvfs ?? 0) !== vfs;
+    if (!changed) ctx.info(`${pf.address} already has ${vfs} VFs: nothing to do`);
+    await executePlan(ctx, { steps });
+    const now = (await readPci(env, pf.address)) ?? pf;
+    const list = await readVfs(ctx, now);
+    const style = makeStyle(ctx.color);
+    const text =
+      list.length === 0
+        ? `${pf.address}: SR-IOV disabled`
+        : renderTable(list, [
+            { header: 'ADDRESS', value: (v) => v.address },
+            { header: 'DRIVER', value: (v) => v.driver },
+            { header: 'GROUP', value: (v) => v.iommuGroup, align: 'right' },
+            { header: 'VFIO', value: (v) => v.vfioDevice },
+          ], style) + '\n' + footer(list.length, 'VF', style);
+    return {
+      json: { schemaVersion: 1, device: pf.address, totalvfs: pf.sriovTotalvfs, numvfs: now.sriovNumvfs ?? vfs, changed, vfs: list },
+      text,
+    };
+  });
+}

@@ -1,0 +1,29 @@
+/** `--dry-run`: the exact writes a plan would make, kernel paths and values, and nothing changed. */
+import type { Context, Outcome } from '../context.js';
+import type { Plan } from './types.js';
+
+export function describeStep(ctx: Context, step: Plan['steps'][number]): string {
+  const k = (p: string) => ctx.env.kernelPath(p);
+  switch (step.kind) {
+    case 'write':
+      return `write ${k(step.path)} <- ${JSON.stringify(step.value)}`;
+    case 'chown':
+      return `chown ${k(step.path)} ${step.uid}:${step.gid}`;
+    case 'wait':
+      return `wait  ${step.what}`;
+    case 'file':
+      return step.content === null ? `delete ${k(step.path)}` : `file  ${k(step.path)} <- ${JSON.stringify(step.content)}`;
+  }
+}
+
+export function dryRunOutcome(ctx: Context, plan: Plan): Outcome {
+  const writes = plan.steps.flatMap((s) => (s.kind === 'write' ? [{ path: ctx.env.kernelPath(s.path), value: s.value }] : []));
+  const chowns = plan.steps.flatMap((s) =>
+    s.kind === 'chown' ? [{ path: ctx.env.kernelPath(s.path), uid: s.uid, gid: s.gid }] : [],
+  );
+  ctx.info(`dry run: ${writes.length} write${writes.length === 1 ? '' : 's'} planned, nothing changed`);
+  return {
+    json: { schemaVersion: 1, dryRun: true, writes, chowns },
+    text: plan.steps.map((s) => describeStep(ctx, s)).join('\n'),
+  };
+}

@@ -1,0 +1,95 @@
+/** Plans for creating and removing mdevs (KERNEL.md §1). */
+import { existsSync, lstatSync } from 'node:fs';
+import type { Env } from '../env.js';
+import { BusyError, NotFoundError } from '../errors.js';
+import { parentNames, parentTypeDir, mdevDir, readMdev, readParent, type Mdev, type MdevType } from '../sysfs/mdev.js';
+import { didYouMean } from '../sysfs/suggest.js';
+import { wait, write, type Step, type WriteStep } from './types.js';
+
+export interface CreateRequest {
+  parent: string;
+  type: string;
+  uuids: string[];
+  attrs: { name: string; value: string }[];
+}
+
+/** The parent's type, or a NotFoundError with a did-you-mean. */
+export async function findType(env: Env, parent: string, type: string): Promise<MdevType> {
+  const p = await readParent(env, parent);
+  if (p === null) {
+    throw new NotFoundError(`no mdev parent ${parent}${didYouMean(parent, parentNames(env))}`, 'accelctl types lists parents and types');
+  }
+  const t = p.types.find((x) => x.id === type);
+  if (!t) {
+    throw new NotFoundError(
+      `parent ${parent} has no type ${type}${didYouMean(type, p.types.map((x) => x.id))}`,
+      `its types: ${p.types.map((x) => x.id).join(', ') || 'none'}`,
+    );
+  }
+  return t;
+}
+
+function lexists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const removeStep = (env: Env, uuid: string, note: string): WriteStep => write(`${mdevDir(env, uuid)}/remove`, '1', note);
+
+export function createSteps(env: Env, req: CreateRequest, uuid: string): Step[] {
+  const dir = mdevDir(env, uuid);
+  const steps: Step[] = [
+    // The UUID without a newline, as mdevctl writes it.
+    write(`${parentTypeDir(env, req.parent, req.type)}/create`, uuid, `create ${uuid}`, async () =>
+      existsSync(dir) ? [removeStep(env, uuid, `removed ${uuid}`)] : [],
+    ),
+    wait(`${env.kernelPath(dir)} to appear`, () => existsSync(dir)),
+  ];
+  for (const a of req.attrs) steps.push(write(`${dir}/${a.name}`, a.value, `set ${a.name} on ${uuid}`));
+  return steps;
+}
+
+export interface CreatePlan {
+  steps: Step[];
+  /** UUIDs that already exist as asked (an idempotent create): nothing to do for them. */
+  existing: string[];
+}
+
+/** Checks everything a create needs before the first write; throws naming what is wrong. */
+export async function planCreate(env: Env, req: CreateRequest): Promise<CreatePlan> {
+  const t = await findType(env, req.parent, req.type);
+  const existing: string[] = [];
+  const fresh: string[] = [];
+  for (const uuid of req.uuids) {
+    // One lstat for the usual case, a fresh random UUID: readMdev walks the whole path.
+    const m = lexists(mdevDir(env, uuid)) ? await readMdev(env, uuid) : null;
+    if (m === null) {
+      fresh.push(uuid);
+      continue;
+    }
+    if (m.parent !== req.parent || m.type !== req.type) {
+      throw new BusyError(`UUID ${uuid} is already in use by a ${m.type} partition on ${m.parent}`);
+    }
+    existing.push(uuid);
+  }
+  if (fresh.length > t.availableInstances) {
+    throw new BusyError(
+      `${req.type} on ${req.parent} has ${t.availableInstances} available instance${t.availableInstances === 1 ? '' : 's'}, ${fresh.length} asked for`,
+      'types of one parent can share a pool: accelctl types shows what is left',
+    );
+  }
+  return { steps: fresh.flatMap((u) => createSteps(env, req, u)), existing };
+}
+
+/** Removes one mdev; undone by creating it again with the same UUID and type. */
+export function removeSteps(env: Env, m: Mdev, boundedMs?: number): Step[] {
+  const dir = mdevDir(env, m.uuid);
+  const recreate = write(`${parentTypeDir(env, m.parent, m.type)}/create`, m.uuid, `recreated ${m.uuid}`);
+  const step = { ...removeStep(env, m.uuid, `remove ${m.uuid}`), undo: [recreate] };
+  if (boundedMs !== undefined) return [{ ...step, boundedMs }];
+  return [step, wait(`${env.kernelPath(dir)} to go away`, () => !existsSync(dir))];
+}

@@ -1,0 +1,56 @@
+/**
+ * What `bind` found, so `unbind` can put it back: the previous driver and
+ * driver_override, kept under <root>/run/accelctl/bind/<bdf>.json (gone at
+ * reboot, like the binding itself).
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Env } from '../env.js';
+import { errnoName, MalformedError } from '../errors.js';
+
+export interface BindMemory {
+  previousDriver: string | null;
+  previousOverride: string | null;
+  at: string;
+}
+
+// Checked by hand: commands do not load zod (slow to import).
+const nullableString = (v: unknown): boolean => v === null || typeof v === 'string';
+function isMemory(v: unknown): v is BindMemory {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Record<string, unknown>;
+  return nullableString(m.previousDriver) && nullableString(m.previousOverride) && typeof m.at === 'string';
+}
+
+export const memoryPath = (env: Env, address: string): string => env.run('accelctl', 'bind', `${address}.json`);
+
+export function readMemory(env: Env, address: string): BindMemory | null {
+  const path = memoryPath(env, address);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (errnoName(err) === 'ENOENT') return null;
+    throw err;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new MalformedError(env.kernelPath(path), text, 'JSON');
+  }
+  if (!isMemory(parsed)) throw new MalformedError(env.kernelPath(path), text, '{previousDriver, previousOverride, at}');
+  return parsed;
+}
+
+export function writeMemory(env: Env, address: string, m: BindMemory): void {
+  const path = memoryPath(env, address);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(m) + '\n', { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+export function forgetMemory(env: Env, address: string): void {
+  rmSync(memoryPath(env, address), { force: true });
+}

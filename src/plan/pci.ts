@@ -1,0 +1,72 @@
+/**
+ * Plans for moving a PCI function between drivers (KERNEL.md §2):
+ * driver_override, unbind from the current driver, drivers_probe, and wait
+ * for the driver link. Each step's undo puts back what it changed.
+ */
+import { existsSync } from 'node:fs';
+import type { Env } from '../env.js';
+import { readLinkNameSync } from '../sysfs/attr.js';
+import { pciDir, type PciFunction } from '../sysfs/pci.js';
+import { wait, write, type Step } from './types.js';
+
+/** vfio-pci and its variant drivers (mlx5_vfio_pci, ...). */
+export const isVfioDriver = (d: string | null): boolean => d !== null && /vfio/.test(d);
+
+export const driverDir = (env: Env, driver: string): string => env.sys('bus/pci/drivers', driver);
+
+export const currentDriver = (env: Env, address: string): string | null => readLinkNameSync(`${pciDir(env, address)}/driver`);
+
+/** "\n" clears driver_override (the kernel stores no override for an empty line). */
+const overrideValue = (o: string | null): string => o ?? '\n';
+
+function setOverride(env: Env, fn: PciFunction, to: string | null): Step[] {
+  if (fn.driverOverride === to) return [];
+  const path = `${pciDir(env, fn.address)}/driver_override`;
+  const restore = write(path, overrideValue(fn.driverOverride), `restored driver_override of ${fn.address}`);
+  const what = to === null ? `clear driver_override of ${fn.address}` : `set driver_override of ${fn.address} to ${to}`;
+  return [write(path, overrideValue(to), what, [restore])];
+}
+
+function unbindFrom(env: Env, fn: PciFunction): Step[] {
+  const from = fn.driver;
+  if (from === null) return [];
+  const path = `${pciDir(env, fn.address)}/driver_override`;
+  return [
+    write(`${driverDir(env, from)}/unbind`, fn.address, `unbind ${fn.address} from ${from}`, [
+      // The override must allow the old driver again before it can take the device back.
+      write(path, overrideValue(fn.driverOverride), `restored driver_override of ${fn.address}`),
+      write(`${driverDir(env, from)}/bind`, fn.address, `rebound ${fn.address} to ${from}`),
+    ]),
+  ];
+}
+
+function probe(env: Env, fn: PciFunction, expect: string | null): Step[] {
+  const steps: Step[] = [
+    write(env.sys('bus/pci/drivers_probe'), fn.address, `probe ${fn.address}`, async () => {
+      const now = currentDriver(env, fn.address);
+      return now !== null && now !== fn.driver ? [write(`${driverDir(env, now)}/unbind`, fn.address, `unbound ${fn.address} from ${now}`)] : [];
+    }),
+  ];
+  if (expect !== null) {
+    steps.push(wait(`${fn.address} to be bound to ${expect}`, () => currentDriver(env, fn.address) === expect));
+  }
+  return steps;
+}
+
+/** Hands a function to `driver`; [] when it is already there with a matching override. */
+export function bindSteps(env: Env, fn: PciFunction, driver: string): Step[] {
+  const steps = setOverride(env, fn, driver);
+  if (fn.driver === driver) return steps;
+  return [...steps, ...unbindFrom(env, fn), ...probe(env, fn, driver)];
+}
+
+/**
+ * Gives a function back to a host driver: `override` null clears the override
+ * so the kernel picks the default driver; `expect` is the driver to wait for
+ * (null: do not wait); `reprobe` false leaves it driverless (it had no driver before).
+ */
+export function releaseSteps(env: Env, fn: PciFunction, override: string | null, expect: string | null, reprobe: boolean): Step[] {
+  return [...setOverride(env, fn, override), ...unbindFrom(env, fn), ...(reprobe ? probe(env, fn, expect) : [])];
+}
+
+export const driverLoaded = (env: Env, driver: string): boolean => existsSync(driverDir(env, driver));

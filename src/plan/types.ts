@@ -1,0 +1,78 @@
+/**
+ * A change as data: the ordered sysfs writes (and waits for the kernel to
+ * react) a command will make. `--dry-run` prints a plan; executePlan applies
+ * it and undoes the steps already done when one fails.
+ */
+
+/** Steps that undo a step, or a function computing them when undo runs (state known only then). */
+export type Undo = Step[] | (() => Promise<Step[]>);
+
+export interface WriteStep {
+  kind: 'write';
+  /** Host path (under env.root). */
+  path: string;
+  /** Exactly the bytes handed to write(2). */
+  value: string;
+  /** What this write does, for people: "create mdev <uuid>". */
+  note: string;
+  undo?: Undo;
+  /**
+   * A write the kernel may block on (mdev `remove` while a process holds the
+   * device): done in a child process and given up on after this many ms.
+   */
+  boundedMs?: number;
+}
+
+export interface WaitStep {
+  kind: 'wait';
+  /** "/sys/bus/mdev/devices/<uuid> to appear" */
+  what: string;
+  check: () => boolean | Promise<boolean>;
+  timeoutMs: number;
+}
+
+export interface ChownStep {
+  kind: 'chown';
+  path: string;
+  uid: number;
+  gid: number;
+  note: string;
+  undo?: Undo;
+}
+
+/**
+ * A whole configuration file (an mdevctl definition) replaced atomically, or
+ * deleted when `content` is null. Not a kernel write: done by the executor itself.
+ */
+export interface FileStep {
+  kind: 'file';
+  path: string;
+  content: string | null;
+  note: string;
+  undo?: Undo;
+}
+
+export type Step = WriteStep | WaitStep | ChownStep | FileStep;
+
+export interface Plan {
+  steps: Step[];
+}
+
+export const write = (path: string, value: string, note: string, undo?: Undo): WriteStep => ({
+  kind: 'write',
+  path,
+  value,
+  note,
+  ...(undo ? { undo } : {}),
+});
+
+export const wait = (what: string, check: WaitStep['check'], timeoutMs = 5000): WaitStep => ({
+  kind: 'wait',
+  what,
+  check,
+  timeoutMs,
+});
+
+/** Steps that change something (waits only observe). */
+export const mutations = (plan: Plan): (WriteStep | ChownStep | FileStep)[] =>
+  plan.steps.filter((s): s is WriteStep | ChownStep | FileStep => s.kind !== 'wait');

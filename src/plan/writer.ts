@@ -1,0 +1,98 @@
+/**
+ * The only place accelctl writes to the kernel. Tests swap in a double that
+ * also plays the kernel's part (a fixture tree's `create` is a plain file, so
+ * writing it makes no device appear).
+ */
+import { chownSync, closeSync, constants, openSync, writeSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import type { Context } from '../context.js';
+
+export type BoundedResult = { state: 'done' } | { state: 'failed'; errno: string } | { state: 'pending' };
+
+export interface KernelWriter {
+  /** One write(2) of exactly `value`; throws the fs error (with .code) on failure. */
+  write(path: string, value: string): void;
+  /** A write that may block in the kernel: give up waiting after `ms`, leaving it to finish alone. */
+  writeBounded(path: string, value: string, ms: number): Promise<BoundedResult>;
+  chown(path: string, uid: number, gid: number): void;
+}
+
+/** What commands get: a Context that tests may extend with their own writer. */
+export interface WriterContext extends Context {
+  kernel?: KernelWriter;
+}
+
+export function kernelOf(ctx: Context): KernelWriter {
+  return (ctx as WriterContext).kernel ?? fsWriter;
+}
+
+function writeOnce(path: string, value: string): void {
+  // No O_CREAT: a missing control file is an error, not a new file. Write-only:
+  // the kernel refuses read opens of write-only attributes such as `create`.
+  const fd = openSync(path, constants.O_WRONLY | constants.O_TRUNC);
+  try {
+    const buf = Buffer.from(value);
+    const n = writeSync(fd, buf, 0, buf.length);
+    if (n !== buf.length) throw Object.assign(new Error(`short write to ${path}`), { code: 'EIO' });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// A blocked write(2) cannot be abandoned from inside Node: a worker thread or
+// the libuv pool would be joined at exit and hang it. A child process can be
+// left behind; it finishes the write when the kernel lets go. It says "w" just
+// before the write, so the wait counts from then, not from its start-up.
+const CHILD = `
+const fs = require('node:fs');
+const [path, value] = process.argv.slice(1);
+try {
+  fs.writeSync(1, 'w');
+  const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+  fs.writeSync(fd, value);
+  fs.closeSync(fd);
+} catch (e) {
+  process.stderr.write(String(e.code || e.message));
+  process.exit(1);
+}`;
+
+/** A child that never gets as far as the write (a starved machine) is given up on after this. */
+const STARTUP_MS = 30_000;
+
+function writeInChild(path: string, value: string, ms: number): Promise<BoundedResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', CHILD, path, value], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    let timer: NodeJS.Timeout;
+    const giveUp = () => {
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      child.removeAllListeners('close');
+      child.unref();
+      resolve({ state: 'pending' });
+    };
+    timer = setTimeout(giveUp, STARTUP_MS);
+    child.stdout!.once('data', () => {
+      clearTimeout(timer);
+      timer = setTimeout(giveUp, ms);
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ state: 'failed', errno: (e as NodeJS.ErrnoException).code ?? e.message });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? { state: 'done' } : { state: 'failed', errno: err.trim() || `exit ${code}` });
+    });
+  });
+}
+
+export const fsWriter: KernelWriter = {
+  write: writeOnce,
+  writeBounded: writeInChild,
+  chown: chownSync,
+};

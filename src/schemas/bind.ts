@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { nullableInt, pciAddress, schemaVersion } from './common.js';
+import { DryRunOutput } from './dryrun.js';
+
+export const BoundDevice = z.object({
+  address: pciAddress,
+  driver: z.string().nullable().describe('the driver after the command'),
+  previousDriver: z.string().nullable().describe('the driver before (null: none): what unbind restores'),
+  iommuGroup: nullableInt,
+  vfioDevice: z.string().nullable().describe('/dev/vfio/<group>'),
+  owner: z.object({ uid: z.number().int(), gid: z.number().int() }).nullable().describe('owner given to the /dev/vfio node'),
+  changed: z.boolean().describe('false when it was already as asked (an idempotent bind)'),
+});
+
+export const BindOutput = z.union([z.object({ schemaVersion, devices: z.array(BoundDevice) }), DryRunOutput]);

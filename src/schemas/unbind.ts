@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { pciAddress, schemaVersion } from './common.js';
+import { DryRunOutput } from './dryrun.js';
+
+export const ReleasedDevice = z.object({
+  address: pciAddress,
+  driver: z.string().nullable().describe('the driver after the command (null: none)'),
+  previousDriver: z.string().nullable().describe('the VFIO driver it was taken from; null when it was not on one'),
+  changed: z.boolean().describe('false when it was not on a VFIO driver (an idempotent unbind)'),
+});
+
+export const UnbindOutput = z.union([z.object({ schemaVersion, devices: z.array(ReleasedDevice) }), DryRunOutput]);

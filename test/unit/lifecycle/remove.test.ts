@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { run as create } from '../../../src/commands/create.js';
+import { run } from '../../../src/commands/remove.js';
+import { EXIT } from '../../../src/errors.js';
+import { RemoveOutput } from '../../../src/schemas/remove.js';
+import { makeHarness, type Harness } from './harness.js';
+
+let h: Harness;
+afterEach(() => h?.cleanup());
+
+// The two-node profile: HELD (group 13) is open by pid 4242 qemu-system-x86; FREE is not.
+const HELD = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
+const FREE = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1002';
+const U1 = '11111111-2222-4333-8444-555555555555';
+
+describe('remove', () => {
+  it('writes "1" to the partition\'s remove file and reports it', async () => {
+    h = makeHarness({ json: true });
+    const out = await run(h.ctx, [FREE], {});
+    expect(h.kernel.log).toEqual([{ path: `/sys/bus/mdev/devices/${FREE}/remove`, value: '1' }]);
+    expect(fs.existsSync(`${h.root}/sys/bus/mdev/devices/${FREE}`)).toBe(false);
+    expect(out.json).toEqual({ schemaVersion: 1, partitions: [{ uuid: FREE, parent: 'mtty', type: 'mtty-2', iommuGroup: 14 }] });
+    expect(RemoveOutput.safeParse(out.json).success).toBe(true);
+  });
+
+  it('refuses a partition a process holds, naming it, and removes none of the others (exit 5)', async () => {
+    h = makeHarness();
+    const err = await run(h.ctx, [FREE, HELD], {}).catch((e) => e);
+    expect(err.exitCode).toBe(EXIT.busy);
+    expect(err.message).toBe(`${HELD} is in use by pid 4242 (qemu-system-x86)`);
+    expect(h.kernel.log).toEqual([]);
+  });
+
+  it('--force: a held partition whose remove stays blocked is reported pending, the others removed (exit 5)', async () => {
+    h = makeHarness();
+    h.kernel.blocking.add(`/sys/bus/mdev/devices/${HELD}/remove`);
+    process.env.ACCELCTL_REMOVE_TIMEOUT = '0.05';
+    try {
+      const err = await run(h.ctx, [HELD, FREE], { force: true }).catch((e) => e);
+      expect(err.exitCode).toBe(EXIT.busy);
+      expect(err.message).toBe(`remove of ${HELD} still pending after 0.05 s: held by pid 4242 (qemu-system-x86); removed ${FREE}`);
+    } finally {
+      delete process.env.ACCELCTL_REMOVE_TIMEOUT;
+    }
+    expect(h.kernel.log.map((w) => w.path)).toEqual([`/sys/bus/mdev/devices/${HELD}/remove`, `/sys/bus/mdev/devices/${FREE}/remove`]);
+  });
+
+  it('an unknown UUID is not found (exit 3) and nothing is removed', async () => {
+    h = makeHarness();
+    const err = await run(h.ctx, [FREE, U1], {}).catch((e) => e);
+    expect(err.exitCode).toBe(EXIT.notFound);
+    expect(err.message).toMatch(new RegExp(`^no mdev ${U1}`));
+    expect(h.kernel.log).toEqual([]);
+  });
+
+  it('a failure part way recreates what it had removed, and says so', async () => {
+    h = makeHarness();
+    await create(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U1 });
+    h.kernel.log.length = 0;
+    h.kernel.failures.set(`/sys/bus/mdev/devices/${FREE}/remove`, 'EIO');
+    const err = await run(h.ctx, [U1, FREE], {}).catch((e) => e);
+    expect(err.exitCode).toBe(EXIT.kernel);
+    expect(err.message).toBe(`write "1" to /sys/bus/mdev/devices/${FREE}/remove: EIO; undone: recreated ${U1}`);
+    expect(h.kernel.log.at(-1)).toEqual({ path: '/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create', value: U1 });
+    expect(fs.existsSync(`${h.root}/sys/bus/mdev/devices/${U1}`)).toBe(true);
+  });
+
+  it.each([['../x'], ['/sys/bus/mdev/devices/x'], [`${U1}\u0000`], ['']])('rejects %j with exit 2', async (arg) => {
+    h = makeHarness();
+    const err = await run(h.ctx, [arg], {}).catch((e) => e);
+    expect(err.exitCode).toBe(EXIT.usage);
+    expect(h.kernel.log).toEqual([]);
+  });
+
+  it('--dry-run lists the remove writes and changes nothing', async () => {
+    h = makeHarness({ dryRun: true });
+    const before = h.snapshot();
+    const out = await run(h.ctx, [FREE], {});
+    expect(out.text).toBe(`write /sys/bus/mdev/devices/${FREE}/remove <- "1"\nwait  /sys/bus/mdev/devices/${FREE} to go away`);
+    expect(h.snapshot()).toEqual(before);
+  });
+});
