@@ -19,6 +19,22 @@ export const LOADERS: Record<string, Loader> = {
   groups: () => import('./commands/groups.js'),
   schema: () => import('./commands/schema.js'),
   completion: () => import('./commands/completion.js'),
+  create: () => import('./commands/create.js'),
+  remove: () => import('./commands/remove.js'),
+  bind: () => import('./commands/bind.js'),
+  unbind: () => import('./commands/unbind.js'),
+  sriov: () => import('./commands/sriov.js'),
+  inspect: () => import('./commands/inspect.js'),
+  selftest: () => import('./commands/selftest.js'),
+  health: () => import('./commands/health.js'),
+  define: () => import('./commands/define.js'),
+  undefine: () => import('./commands/undefine.js'),
+  start: () => import('./commands/start.js'),
+  stop: () => import('./commands/stop.js'),
+  modify: () => import('./commands/modify.js'),
+  apply: () => import('./commands/apply.js'),
+  assert: () => import('./commands/assert.js'),
+  export: () => import('./commands/export.js'),
 };
 
 export interface Invocation {
@@ -84,12 +100,90 @@ export function buildProgram(onRun: (inv: Invocation) => Promise<void>): Command
     .option('--type <type>', 'only this type id');
   cmd('list', 'partitions: live mdevs with type, IOMMU group, /dev/vfio node, NUMA node, holders')
     .option('--parent <parent>', 'only partitions of this parent')
-    .option('--uuid <uuid>', 'only this partition');
+    .option('--uuid <uuid>', 'only this partition')
+    .addOption(new Option('--defined', 'saved definitions (/etc/mdevctl.d), live or not').conflicts('all'))
+    .option('--all', 'live partitions and saved definitions');
   cmd('topology', 'NUMA nodes, their CPUs and distances, and the accelerators near each')
     .addOption(new Option('--near-node <node>', 'rank candidates by NUMA distance from this node').conflicts('nearCpu'))
     .option('--near-cpu <cpu>', 'rank candidates by NUMA distance from the node of this CPU')
     .option('--all', 'every PCI function, not only accelerator-like ones');
   cmd('groups', 'IOMMU groups, members, drivers, viability for VFIO').argument('[group]', 'a group number');
+  cmd('inspect', 'the VFIO view: device flags, regions, irqs, capability chains, PCI capabilities, IOMMU info')
+    .argument('<device>', 'mdev UUID, PCI address, group:N or /dev/vfio/N');
+
+  // Lifecycle (root)
+  const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+  cmd('create', 'create mdev partitions')
+    .requiredOption('--parent <parent>', 'parent device (accelctl types lists them)')
+    .requiredOption('--type <type>', 'mdev type id')
+    .option('--uuid <uuid>', 'UUID of the new partition (default: a random one)')
+    .option('--count <n>', 'create this many partitions, under one lock')
+    .option('--attr <name=value>', 'write an mdev attribute after creating (repeatable, in order)', collect);
+  cmd('remove', 'remove mdev partitions; refuses one a process holds open')
+    .argument('<uuid...>', 'partition UUIDs')
+    .option('--force', 'try even when a process holds it; give up waiting after ACCELCTL_REMOVE_TIMEOUT s (default 5)');
+  cmd('bind', 'hand a PCI function to a VFIO driver, remembering its previous driver')
+    .argument('<device>', 'PCI address, group:N or /dev/vfio/N')
+    .option('--driver <driver>', 'the driver to bind to', 'vfio-pci')
+    .option('--owner <user[:group]>', 'give /dev/vfio/N to this user so it can open the device')
+    .option('--force', 'take the device even while the host uses it (interface up, mounted)')
+    .option('--group', 'also bind the other members of its IOMMU group that keep host drivers');
+  cmd('unbind', 'give a PCI function back to its previous driver')
+    .argument('<device>', 'PCI address, group:N or /dev/vfio/N')
+    .option('--driver <driver>', 'bind to this driver instead of the remembered one');
+  cmd('sriov', 'set the number of SR-IOV virtual functions of a PF')
+    .argument('<device>', 'PCI address of the physical function')
+    .requiredOption('--vfs <n>', 'number of VFs (0 disables SR-IOV)')
+    .option('--autoprobe', 'let host drivers probe new VFs (sriov_drivers_autoprobe 1)')
+    .option('--no-autoprobe', 'leave new VFs driverless, e.g. for vfio-pci (sriov_drivers_autoprobe 0)');
+
+  // Persistent definitions (mdevctl's /etc/mdevctl.d) and declarative plans
+  cmd('define', 'save a partition definition in mdevctl\'s format (/etc/mdevctl.d/<parent>/<uuid>)')
+    .option('--parent <parent>', 'parent device (may be absent now: a warning)')
+    .option('--type <type>', 'mdev type id')
+    .option('--uuid <uuid>', 'UUID (default: a random one); alone, defines a live partition as it is')
+    .option('--auto', 'start it automatically when the parent appears (mdevctl start: auto)')
+    .option('--attr <name=value>', 'an mdev attribute written at start (repeatable, in order)', collect);
+  cmd('undefine', 'forget a partition definition; a running partition keeps running')
+    .argument('<uuid>', 'partition UUID')
+    .option('--parent <parent>', 'only the definition under this parent');
+  cmd('start', 'create a partition from its definition, or a transient one with --parent and --type')
+    .argument('[uuid]', 'a defined partition')
+    .option('--parent <parent>', 'parent device (transient start, or to pick one definition)')
+    .option('--type <type>', 'mdev type id (transient start)')
+    .option('--uuid <uuid>', 'UUID of a transient partition (default: a random one)')
+    .option('--attr <name=value>', 'an mdev attribute to write after creating (repeatable, in order)', collect);
+  cmd('stop', 'remove a running partition, keeping its definition; refuses one a process holds open')
+    .argument('<uuid>', 'partition UUID');
+  cmd('modify', 'change a partition definition (takes effect at its next start)')
+    .argument('<uuid>', 'partition UUID')
+    .option('--parent <parent>', 'the definition under this parent (when defined on several)')
+    .option('--type <type>', 'new mdev type id')
+    .addOption(new Option('--auto', 'start automatically').conflicts('manual'))
+    .option('--manual', 'start only when asked')
+    .option('--attr <name=value>', 'set an attribute (replaces one of that name, else appends; repeatable)', collect)
+    .option('--del-attr <name>', 'drop the attribute of that name (repeatable)', collect);
+  cmd('apply', 'make the host\'s partitions match a plan file: create what is missing, remove what is not listed')
+    .requiredOption('-f, --file <file>', 'plan file (YAML or JSON)')
+    .option('-c, --config <name>', 'which named config (default: "default", or the only one)');
+  cmd('assert', 'exit 0 when the host matches a plan file, 1 listing the differences')
+    .requiredOption('-f, --file <file>', 'plan file (YAML or JSON)')
+    .option('-c, --config <name>', 'which named config (default: "default", or the only one)');
+  cmd('export', 'print the current partitions as a plan file')
+    .addOption(new Option('-o, --output <format>', 'plan file format').choices(['yaml', 'json']).default('yaml'))
+    .option('-c, --config <name>', 'name of the config in the file', 'default');
+
+  // Checks
+  cmd('selftest', 'exercise one device through VFIO: regions, DMA, interrupts, and a device-specific queue test')
+    .argument('<device>', 'mdev UUID, PCI address, group:N or /dev/vfio/N')
+    .addOption(new Option('--profile <profile>', 'which checks to run').choices(['auto', 'generic', 'mtty', 'edu']).default('auto'))
+    .option('--iterations <n>', 'work items per queue test (default: per profile)')
+    .option('--timeout <seconds>', 'fail a step that takes longer (default 10)')
+    .addOption(new Option('--format <format>', 'report format (--json = json)').choices(['text', 'json', 'junit']));
+  cmd('health', 'quick self-test of every VFIO-usable device (or the ones named)')
+    .argument('[device...]', 'devices to check (default: every live mdev and vfio-pci function)')
+    .addOption(new Option('--format <format>', 'report format (--json = json)').choices(['text', 'json', 'junit', 'prometheus']))
+    .option('--output <file>', 'write the report to this file instead of stdout');
 
   // Shell
   cmd('completion', 'print a shell completion script')

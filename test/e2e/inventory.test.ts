@@ -1,41 +1,12 @@
 // The inventory commands on the real 6.1 kernel: what accelctl reports must
 // match what the guest's sysfs says and what mdevctl says about the same host.
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootGuest, REPO, shq, type Guest, type RunOptions } from '../sandbox/guest.js';
+import { bootGuest, type Guest, type RunOptions } from '../sandbox/guest.js';
 
 let guest: Guest;
-let snapshot: string;
-
-/**
- * A private copy of the bundle the global setup just built. Every test run
- * rebuilds dist/ (rm, then write), so a run elsewhere during this file's
- * minutes-long boot would pull the chunks from under the guest's node.
- */
-function snapshotBuild(): string {
-  // Under the checkout (the guest mounts its own /tmp), in an ignored dir; readable by the guest's unprivileged user.
-  const base = join(REPO, '.sandbox-cache/e2e-snapshots');
-  mkdirSync(base, { recursive: true });
-  const dir = mkdtempSync(join(base, 'inventory-'));
-  chmodSync(dir, 0o755);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      rmSync(join(dir, 'dist'), { recursive: true, force: true });
-      cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
-      if (existsSync(join(dir, 'dist/accelctl.mjs'))) break;
-    } catch (err) {
-      if (attempt >= 10) throw err;
-    }
-  }
-  cpSync(join(REPO, 'bin'), join(dir, 'bin'), { recursive: true });
-  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-  return dir;
-}
-
-/** node <snapshot>/bin/accelctl ...args in the guest, as guest.accelctl does for the checkout. */
+/** The checkout's accelctl in the guest (the build is atomic, so no private copy is needed). */
 function accelctl(args: string[], opts: RunOptions = {}) {
-  return guest.sh(['node', join(snapshot, 'bin/accelctl'), ...args].map(shq).join(' '), opts);
+  return guest.accelctl(args, opts);
 }
 const U1 = 'e2e00000-0000-4000-8000-000000000001';
 const U2 = 'e2e00000-0000-4000-8000-000000000002';
@@ -76,7 +47,6 @@ interface Topology {
 
 describe('inventory on the real kernel', () => {
   beforeAll(async () => {
-    snapshot = snapshotBuild();
     guest = await bootGuest({ name: 'inventory' });
     await out(`echo ${U1} > /sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create`);
     await out(`echo ${U2} > /sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2/create`);
@@ -84,7 +54,6 @@ describe('inventory on the real kernel', () => {
 
   afterAll(async () => {
     await guest?.close();
-    if (snapshot) rmSync(snapshot, { recursive: true, force: true });
   }, 60_000);
 
   it('types: every parent and type, with the counts sysfs reads', async () => {

@@ -1,0 +1,68 @@
+/**
+ * `define --parent P --type T [--uuid U] [--auto] [--attr K=V]...`, or
+ * `define --uuid U` for a live partition: a persistent definition in
+ * mdevctl's format. As mdevctl does, a parent that is not there now only
+ * warns (it may come later); a type it does not have is an error.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context, Outcome } from '../context.js';
+import { BusyError, NotFoundError, UsageError } from '../errors.js';
+import { executePlan } from '../plan/execute.js';
+import { mutating } from '../plan/guard.js';
+import { findType } from '../plan/mdev.js';
+import { attrsOf, optString, parentName } from '../persist/args.js';
+import { definitionRow } from '../persist/rows.js';
+import { defineSteps, persistDryRun } from '../persist/steps.js';
+import { definitionPath, findDefinitions, serializeDefinition, type Definition } from '../persist/store.js';
+import { readMdev, readParent } from '../sysfs/mdev.js';
+import { checkName, checkUuid } from '../validate.js';
+
+type Named = { parent: string; type: string } | null;
+
+/** --parent and --type, checked before the root check and the lock; null for `define --uuid U` alone. */
+function named(opts: Record<string, unknown>): Named {
+  const p = optString(opts, 'parent');
+  const t = optString(opts, 'type');
+  if (p === undefined && t === undefined && opts.uuid !== undefined) return null;
+  if (p === undefined || t === undefined) throw new UsageError('define needs --parent and --type (or --uuid of a live partition alone)');
+  return { parent: parentName(p), type: checkName(t, 'type') };
+}
+
+async function target(ctx: Context, n: Named, uuid: string): Promise<{ parent: string; type: string }> {
+  if (n === null) {
+    const m = await readMdev(ctx.env, uuid);
+    if (m === null) throw new NotFoundError(`no live mdev ${uuid} to define from`, 'give --parent and --type to define a new one');
+    return { parent: m.parent, type: m.type };
+  }
+  if ((await readParent(ctx.env, n.parent)) === null) {
+    ctx.warn(`no mdev parent ${n.parent} now: defined anyway; start it once the parent is there`);
+  } else {
+    await findType(ctx.env, n.parent, n.type);
+  }
+  return n;
+}
+
+export async function run(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+  const uuid = opts.uuid === undefined ? randomUUID() : checkUuid(String(opts.uuid));
+  const attrs = attrsOf(opts);
+  const start = opts.auto === true ? 'auto' : 'manual';
+  const n = named(opts);
+  return mutating(ctx, 'define', async () => {
+    const { env } = ctx;
+    const { parent, type } = await target(ctx, n, uuid);
+    const def: Definition = { uuid, parent, type, start, attrs };
+    for (const d of await findDefinitions(env, uuid)) {
+      if (d.parent !== parent) {
+        throw new BusyError(`${uuid} is already defined on parent ${d.parent} (${env.kernelPath(definitionPath(env, d.parent, uuid))})`, 'undefine it first, or pick another UUID');
+      }
+      if (serializeDefinition(d) !== serializeDefinition(def)) {
+        throw new BusyError(`${uuid} is already defined on ${parent} as ${d.type}, start ${d.start}, ${d.attrs.length} attribute(s)`, 'accelctl modify changes a definition');
+      }
+    }
+    const plan = { steps: defineSteps(env, def) };
+    if (ctx.dryRun) return persistDryRun(ctx, plan);
+    await executePlan(ctx, plan);
+    if (plan.steps.length === 0) ctx.info(`${uuid} is already defined as asked: nothing to do`);
+    return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: uuid };
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * `modify UUID [--type T] [--auto | --manual] [--attr K=V]... [--del-attr K]...`:
+ * change a definition; a running partition is unaffected until its next start
+ * (as mdevctl). --attr replaces the value of an attribute already listed, in
+ * place, or appends it; --del-attr drops every entry of that name.
+ */
+import type { Context, Outcome } from '../context.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { executePlan } from '../plan/execute.js';
+import { mutating } from '../plan/guard.js';
+import { findType } from '../plan/mdev.js';
+import { attrsOf, delAttrsOf, oneUuid, optString, parentName } from '../persist/args.js';
+import { definitionRow } from '../persist/rows.js';
+import { definitionOrThrow } from '../persist/select.js';
+import { defineSteps, persistDryRun } from '../persist/steps.js';
+import type { Attr, Definition } from '../persist/store.js';
+import { readParent } from '../sysfs/mdev.js';
+import { checkName } from '../validate.js';
+
+function withAttrs(list: Attr[], set: Attr[], del: string[]): Attr[] {
+  let out = list.filter((a) => !del.includes(a.name));
+  for (const a of set) {
+    const i = out.findIndex((x) => x.name === a.name);
+    out = i >= 0 ? out.map((x, j) => (j === i ? a : x)) : [...out, a];
+  }
+  return out;
+}
+
+export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+  const uuid = oneUuid('modify', args, opts, true)!;
+  const p = optString(opts, 'parent');
+  const parent = p === undefined ? undefined : parentName(p);
+  const t = optString(opts, 'type');
+  const type = t === undefined ? undefined : checkName(t, 'type');
+  if (opts.auto === true && opts.manual === true) throw new UsageError('--auto and --manual contradict each other');
+  const set = attrsOf(opts);
+  const del = delAttrsOf(opts);
+  if (type === undefined && opts.auto !== true && opts.manual !== true && set.length === 0 && del.length === 0) {
+    throw new UsageError('modify needs at least one of --type, --auto, --manual, --attr, --del-attr');
+  }
+  return mutating(ctx, 'modify', async () => {
+    const { env } = ctx;
+    const old = await definitionOrThrow(env, uuid, parent);
+    for (const name of del) {
+      if (!old.attrs.some((a) => a.name === name)) throw new NotFoundError(`the definition of ${uuid} has no attribute ${name}`);
+    }
+    if (type !== undefined && type !== old.type && (await readParent(env, old.parent)) !== null) await findType(env, old.parent, type);
+    const start = opts.auto === true ? 'auto' : opts.manual === true ? 'manual' : old.start;
+    const def: Definition = { ...old, type: type ?? old.type, start, attrs: withAttrs(old.attrs, set, del) };
+    const plan = { steps: defineSteps(env, def) };
+    if (ctx.dryRun) return persistDryRun(ctx, plan);
+    await executePlan(ctx, plan);
+    if (plan.steps.length === 0) ctx.info(`the definition of ${uuid} already says this: nothing to do`);
+    return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: '' };
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * A reconciled diff as one plan: removals first (they free the shared pool),
+ * then creations, then definition files. executePlan undoes what was done when
+ * a step fails: removed partitions come back with the same UUID and type,
+ * created ones go, definition files get their old bytes back.
+ */
+import type { Env } from '../env.js';
+import { BusyError } from '../errors.js';
+import { createSteps, findType, removeSteps } from '../plan/mdev.js';
+import type { Plan } from '../plan/types.js';
+import type { ParentDiff } from './reconcile.js';
+import { defineSteps, undefineSteps } from './steps.js';
+
+/** Refuses before any write when a type cannot hold what the plan adds (pools shared: removals may free room). */
+export async function checkCapacity(env: Env, diffs: ParentDiff[]): Promise<void> {
+  for (const d of diffs) {
+    const want = new Map<string, number>();
+    for (const c of d.create) want.set(c.type, (want.get(c.type) ?? 0) + 1);
+    for (const [type, n] of want) {
+      const t = await findType(env, d.parent, type);
+      const room = t.availableInstances + d.remove.length;
+      if (n > room) {
+        throw new BusyError(`${type} on ${d.parent} has ${t.availableInstances} available instance(s), the plan adds ${n}: nothing changed`, 'accelctl types shows what is left');
+      }
+    }
+  }
+}
+
+export function applySteps(env: Env, diffs: ParentDiff[]): Plan {
+  const removals = diffs.flatMap((d) => d.remove.flatMap((m) => removeSteps(env, m)));
+  const creations = diffs.flatMap((d) =>
+    d.create.flatMap((c) => createSteps(env, { parent: c.parent, type: c.type, uuids: [c.uuid], attrs: c.attrs }, c.uuid)),
+  );
+  const files = diffs.flatMap((d) => [
+    ...d.undefine.flatMap((x) => undefineSteps(env, x.parent, x.uuid)),
+    ...d.define.flatMap((x) => defineSteps(env, x)),
+  ]);
+  return { steps: [...removals, ...creations, ...files] };
+}
+
+export interface Change {
+  action: 'create' | 'remove' | 'define' | 'undefine';
+  parent: string;
+  uuid: string;
+  type: string;
+}
+
+export const changesOf = (diffs: ParentDiff[]): Change[] =>
+  diffs.flatMap((d) => [
+    ...d.remove.map((m): Change => ({ action: 'remove', parent: d.parent, uuid: m.uuid, type: m.type })),
+    ...d.create.map((c): Change => ({ action: 'create', parent: d.parent, uuid: c.uuid, type: c.type })),
+    ...d.undefine.map((x): Change => ({ action: 'undefine', parent: d.parent, uuid: x.uuid, type: x.type })),
+    ...d.define.map((x): Change => ({ action: 'define', parent: d.parent, uuid: x.uuid, type: x.type })),
+  ]);

@@ -1,0 +1,51 @@
+/**
+ * `list --defined` and `list --all`: definitions merged with live partitions.
+ * A definition and a live mdev are the same partition when UUID and parent
+ * match: its state is `active+defined`.
+ */
+import type { Context } from '../context.js';
+import { NotFoundError } from '../errors.js';
+import type { Partition } from '../commands/list.js';
+import { readParentSync } from '../sysfs/mdev.js';
+import { checkUuid } from '../validate.js';
+import { parentName } from './args.js';
+import { definedParents, definedUuids, listDefinitions } from './store.js';
+
+const key = (parent: string, uuid: string): string => `${parent}/${uuid}`;
+
+/** Marks live rows that also have a definition; one readdir per parent, no file read. */
+export function markDefined(ctx: Context, rows: Partition[]): void {
+  const parents = new Set(definedParents(ctx.env));
+  const defined = new Map<string, Set<string>>();
+  for (const r of rows) {
+    if (!parents.has(r.parent)) continue;
+    let set = defined.get(r.parent);
+    if (!set) defined.set(r.parent, (set = new Set(definedUuids(ctx.env, r.parent))));
+    if (set.has(r.uuid)) r.state = 'active+defined';
+  }
+}
+
+/** `live`: every live row; --parent and --uuid filter both sides; `all` keeps live rows without a definition. */
+export async function withDefinitions(ctx: Context, allLive: Partition[], opts: Record<string, unknown>, all: boolean): Promise<Partition[]> {
+  const parent = typeof opts.parent === 'string' ? parentName(opts.parent) : undefined;
+  const uuid = typeof opts.uuid === 'string' ? checkUuid(opts.uuid) : undefined;
+  const live = allLive.filter((r) => (parent === undefined || r.parent === parent) && (uuid === undefined || r.uuid === uuid));
+  const defs = (await listDefinitions(ctx.env, parent)).filter((d) => uuid === undefined || d.uuid === uuid);
+  const byKey = new Map(live.map((r) => [key(r.parent, r.uuid), r]));
+  const out: Partition[] = [];
+  const seen = new Set<string>();
+  for (const d of defs) {
+    const k = key(d.parent, d.uuid);
+    seen.add(k);
+    const r = byKey.get(k);
+    if (r) out.push({ ...r, state: 'active+defined' });
+    else {
+      const numaNode = readParentSync(ctx.env, d.parent, false)?.numaNode ?? null;
+      out.push({ uuid: d.uuid, parent: d.parent, type: d.type, state: 'defined', iommuGroup: null, vfioDevice: null, numaNode, driver: null, path: null, holders: [] });
+    }
+  }
+  if (all) for (const r of live) if (!seen.has(key(r.parent, r.uuid))) out.push(r);
+  out.sort((a, b) => (a.parent === b.parent ? (a.uuid < b.uuid ? -1 : 1) : a.parent < b.parent ? -1 : 1));
+  if (uuid !== undefined && out.length === 0) throw new NotFoundError(`no ${all ? 'live or defined' : 'defined'} partition ${uuid}`);
+  return out;
+}

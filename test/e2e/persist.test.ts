@@ -1,0 +1,187 @@
+// Persistent definitions and declarative plans on the real 6.1 kernel (one
+// boot), side by side with the real mdevctl 1.2.0: each tool sees the other's
+// definitions, start/stop, apply/assert/export with a real VFIO holder.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootGuest, REPO, shq, type Guest, type RunResult } from '../sandbox/guest.js';
+
+let guest: Guest;
+const BIN = process.env.ACCELCTL_E2E_BIN ?? `${REPO}/bin/accelctl`;
+const U1 = '5b0f0000-0000-4000-8000-000000000001';
+const U2 = '5b0f0000-0000-4000-8000-000000000002';
+const GOLDEN = (name: string) => fs.readFileSync(path.join(REPO, 'test/unit/persist/golden', name), 'utf8');
+
+const ax = (args: string[], opts: { user?: string } = {}): Promise<RunResult> =>
+  guest.sh(`node ${shq(BIN)} ${args.map(shq).join(' ')}`, { timeoutMs: 60_000, ...opts });
+
+async function out(script: string): Promise<string> {
+  const r = await guest.sh(script, { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`guest script failed (${r.code}): ${script}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
+const live = async (): Promise<string[]> => (await out('ls /sys/bus/mdev/devices')).split('\n').filter(Boolean).sort();
+const typeOf = (u: string) => out(`basename $(readlink /sys/bus/mdev/devices/${u}/mdev_type)`);
+const writePlan = (file: string, text: string) => out(`cat > ${file} <<'EOF'\n${text}EOF`);
+const plan = (partitions: string) => `version: v1\nconfigs:\n  default:\n    - parent: mtty\n      partitions:\n${partitions}`;
+
+describe('definitions and plans on the real kernel, next to mdevctl', () => {
+  beforeAll(async () => {
+    guest = await bootGuest({ name: 'persist' });
+  }, 300_000);
+
+  afterAll(async () => {
+    await guest?.close();
+  }, 60_000);
+
+  it('define as a non-root user: exit 4, nothing written; assert and list --defined need no root', async () => {
+    const r = await ax(['define', '--parent', 'mtty', '--type', 'mtty-1', '--uuid', U1], { user: 'sandbox' });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('define needs root');
+    expect(await out('ls /etc/mdevctl.d')).toBe('scripts.d');
+    await writePlan('/tmp/empty.yaml', 'version: v1\nconfigs:\n  default:\n    - parent: mtty\n      partitions: []\n');
+    expect((await ax(['assert', '-f', '/tmp/empty.yaml'], { user: 'sandbox' })).code).toBe(0);
+    expect((await ax(['list', '--defined', '--json'], { user: 'sandbox' })).code).toBe(0);
+  });
+
+  it('accelctl define writes what mdevctl writes, and mdevctl list --defined sees it', async () => {
+    const d = await ax(['define', '--parent', 'mtty', '--type', 'mtty-1', '--uuid', U1]);
+    expect(d.code, d.stderr).toBe(0);
+    expect(await out(`cat /etc/mdevctl.d/mtty/${U1}`)).toBe(GOLDEN('mdevctl-define-manual.json'));
+    const m = JSON.parse(await out('mdevctl list --defined --dumpjson'));
+    expect(m).toEqual([{ mtty: [{ [U1]: { mdev_type: 'mtty-1', start: 'manual', attrs: [] } }] }]);
+    // Nothing started: a definition is only a file.
+    expect(await live()).toEqual([]);
+  });
+
+  it('mdevctl define (auto, attributes) is seen by accelctl list --defined, and modify round-trips with mdevctl', async () => {
+    await out(`mdevctl define -a -p mtty -t mtty-2 -u ${U2} && mdevctl modify -u ${U2} --addattr=foo --value=bar`);
+    const r = await ax(['list', '--defined', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout).partitions.map((p: { uuid: string; type: string; state: string }) => [p.uuid, p.type, p.state]);
+    expect(rows).toEqual([
+      [U1, 'mtty-1', 'defined'],
+      [U2, 'mtty-2', 'defined'],
+    ]);
+    expect((await ax(['modify', U2, '--attr', 'x=1'])).code).toBe(0);
+    expect(await out(`cat /etc/mdevctl.d/mtty/${U2}`)).toBe(GOLDEN('mdevctl-define-auto-attrs.json'));
+    expect(await out(`mdevctl list -d -u ${U2}`)).toBe(`${U2} mtty mtty-2 auto`);
+    expect((await ax(['modify', U2, '--del-attr', 'foo', '--del-attr', 'x'])).code).toBe(0);
+  });
+
+  it('start creates the defined partition; list --all and mdevctl agree; stop removes it and keeps the definition', async () => {
+    const s = await ax(['start', U1]);
+    expect(s.code, s.stderr).toBe(0);
+    expect(await live()).toEqual([U1]);
+    expect(await typeOf(U1)).toBe('mtty-1');
+    expect(await out('mdevctl list')).toBe(`${U1} mtty mtty-1 manual (defined)`);
+    const all = JSON.parse((await ax(['list', '--all', '--json'])).stdout).partitions;
+    expect(all.map((p: { uuid: string; state: string; vfioDevice: string | null }) => [p.uuid, p.state, p.vfioDevice !== null])).toEqual([
+      [U1, 'active+defined', true],
+      [U2, 'defined', false],
+    ]);
+    // mdevctl's own start of accelctl's neighbour definition.
+    await out(`mdevctl start -u ${U2}`);
+    expect(await live()).toEqual([U1, U2]);
+    expect((await ax(['stop', U1])).code).toBe(0);
+    expect((await ax(['stop', U2])).code).toBe(0);
+    expect(await live()).toEqual([]);
+    expect(await out('ls /etc/mdevctl.d/mtty')).toBe(`${U1}\n${U2}`);
+    // Transient start: a partition with no definition.
+    const t = await ax(['start', '--parent', 'mtty', '--type', 'mtty-2']);
+    expect(t.code, t.stderr).toBe(0);
+    const tu = t.stdout.trim();
+    expect((await ax(['list', '--uuid', tu, '--json'])).stdout).toContain('"state": "active"');
+    expect((await ax(['stop', tu])).code).toBe(0);
+    expect((await ax(['undefine', U1])).code).toBe(0);
+    expect((await ax(['undefine', U2])).code).toBe(0);
+    expect(await out('mdevctl list -d')).toBe('');
+    expect((await ax(['undefine', U2])).code).toBe(3);
+  });
+
+  it('apply creates 3 partitions, assert says 0, a second apply is a no-op, a smaller plan removes the extra ones', async () => {
+    await writePlan('/tmp/three.yaml', plan('        - type: mtty-1\n          count: 3\n'));
+    const a = await ax(['apply', '-f', '/tmp/three.yaml']);
+    expect(a.code, a.stderr).toBe(0);
+    const three = await live();
+    expect(three).toHaveLength(3);
+    for (const u of three) expect(await typeOf(u)).toBe('mtty-1');
+    expect((await ax(['assert', '-f', '/tmp/three.yaml'])).code).toBe(0);
+
+    const again = await ax(['apply', '-f', '/tmp/three.yaml']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('nothing to do');
+    expect(await live()).toEqual(three);
+
+    await writePlan('/tmp/one.yaml', plan('        - type: mtty-1\n'));
+    const differ = await ax(['assert', '-f', '/tmp/one.yaml']);
+    expect(differ.code).toBe(1);
+    expect(differ.stdout.trim().split('\n')).toHaveLength(2);
+    const smaller = await ax(['apply', '-f', '/tmp/one.yaml', '--json']);
+    expect(smaller.code, smaller.stderr).toBe(0);
+    expect(JSON.parse(smaller.stdout).changes.map((c: { action: string }) => c.action)).toEqual(['remove', 'remove']);
+    const one = await live();
+    expect(one).toHaveLength(1);
+    expect(three).toContain(one[0]);
+    expect((await ax(['assert', '-f', '/tmp/one.yaml'])).code).toBe(0);
+  });
+
+  it('export | apply is a no-op; persist: true leaves definitions mdevctl reads', async () => {
+    await writePlan('/tmp/persist.yaml', plan(`        - type: mtty-2\n          uuid: ${U2}\n        - type: mtty-1\n          count: 1\n`) + '      persist: true\n');
+    const a = await ax(['apply', '-f', '/tmp/persist.yaml']);
+    expect(a.code, a.stderr).toBe(0);
+    const now = await live();
+    expect(now).toHaveLength(2);
+    expect(now).toContain(U2);
+    const defined = (await out('mdevctl list -d')).split('\n').sort();
+    expect(defined).toEqual(now.map((u) => `${u} mtty ${u === U2 ? 'mtty-2' : 'mtty-1'} auto (active)`).sort());
+
+    const e = await out(`node ${shq(BIN)} export > /tmp/export.yaml && cat /tmp/export.yaml`);
+    expect(e).toContain('persist: true');
+    const r = await ax(['apply', '-f', '/tmp/export.yaml', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).changed).toBe(false);
+    expect(await live()).toEqual(now);
+    expect((await ax(['assert', '-f', '/tmp/export.yaml'])).code).toBe(0);
+  });
+
+  it('a kernel refusal part way through apply restores the previous layout, same UUIDs and types', async () => {
+    const before = await live();
+    const types = await Promise.all(before.map(typeOf));
+    // Removes both, creates two mtty-1, then mtty has no attribute "nosuch": the write fails (ENOENT).
+    await writePlan('/tmp/fail.yaml', plan('        - type: mtty-1\n          count: 2\n        - type: mtty-1\n          attrs: { nosuch: "1" }\n'));
+    const r = await ax(['apply', '-f', '/tmp/fail.yaml']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('does not exist (set nosuch on');
+    expect(r.stderr).toContain('previous layout restored');
+    expect(await live()).toEqual(before);
+    expect(await Promise.all(before.map(typeOf))).toEqual(types);
+    expect((await ax(['assert', '-f', '/tmp/export.yaml'])).code).toBe(0);
+  });
+
+  it('apply refuses, before any write, to remove a partition a running QEMU holds (exit 5, holder named)', async () => {
+    const before = await live();
+    const held = before.find((u) => u !== U2)!;
+    const group = await out(`basename $(readlink /sys/bus/mdev/devices/${held}/iommu_group)`);
+    const pid = await out(
+      `setsid qemu-system-x86_64 -machine q35 -accel tcg -m 64 -nographic -S -nodefaults ` +
+        `-device vfio-pci,sysfsdev=/sys/bus/mdev/devices/${held} </dev/null >/tmp/qemu.log 2>&1 & echo $!`,
+    );
+    const open = await guest.sh(`for i in $(seq 1 300); do ls -l /proc/${pid}/fd 2>/dev/null | grep -q /dev/vfio/${group} && exit 0; sleep 0.1; done; cat /tmp/qemu.log; exit 1`);
+    expect(open.code, open.stdout).toBe(0);
+    await writePlan('/tmp/none.yaml', 'version: v1\nconfigs:\n  default:\n    - parent: mtty\n      partitions: []\n');
+    const r = await ax(['apply', '-f', '/tmp/none.yaml']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(`${held} is in use by pid ${pid} (qemu-system-x86`);
+    expect(r.stderr).toContain('nothing changed');
+    expect(r.ms).toBeLessThan(10_000);
+    expect(await live()).toEqual(before);
+    await out(`kill ${pid}; for i in $(seq 1 100); do kill -0 ${pid} 2>/dev/null || exit 0; sleep 0.1; done; exit 1`);
+    const done = await ax(['apply', '-f', '/tmp/none.yaml']);
+    expect(done.code, done.stderr).toBe(0);
+    expect(await live()).toEqual([]);
+    // persist was not set in this plan: the definitions stay for mdevctl and accelctl start.
+    expect((await out('ls /etc/mdevctl.d/mtty')).split('\n')).toHaveLength(2);
+  });
+});

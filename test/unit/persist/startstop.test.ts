@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { run as define } from '../../../src/commands/define.js';
+import { run as start } from '../../../src/commands/start.js';
+import { run as stop } from '../../../src/commands/stop.js';
+import { EXIT } from '../../../src/errors.js';
+import { CreateOutput } from '../../../src/schemas/create.js';
+import { defs, fails, HELD, IDLE, layout, makeHarness, U1, U2, type Harness } from './helpers.js';
+
+let h: Harness;
+afterEach(() => h?.cleanup());
+
+const CREATE = (t: string) => `/sys/class/mdev_bus/mtty/mdev_supported_types/${t}/create`;
+
+/** The fake kernel's mdevs have no attributes: give new ones these. */
+function withAttrFiles(h: Harness, names: string[]): void {
+  const orig = h.kernel.write.bind(h.kernel);
+  h.kernel.write = (p, v) => {
+    orig(p, v);
+    if (p.endsWith('/create')) for (const a of names) fs.writeFileSync(`${h.root}/sys/bus/mdev/devices/${v}/${a}`, '');
+  };
+}
+
+describe('start', () => {
+  it('creates the partition from its definition, writing its attributes in order', async () => {
+    h = makeHarness({ json: true });
+    withAttrFiles(h, ['foo', 'x']);
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-2', uuid: U2, attr: ['foo=bar', 'x=1'] });
+    const out = await start(h.ctx, [U2], {});
+    expect(h.kernel.log).toEqual([
+      { path: CREATE('mtty-2'), value: U2 },
+      { path: `/sys/bus/mdev/devices/${U2}/foo`, value: 'bar' },
+      { path: `/sys/bus/mdev/devices/${U2}/x`, value: '1' },
+    ]);
+    expect(out.json).toEqual({
+      schemaVersion: 1,
+      partitions: [{ uuid: U2, parent: 'mtty', type: 'mtty-2', iommuGroup: 100, vfioDevice: '/dev/vfio/100', created: true }],
+    });
+    expect(CreateOutput.safeParse(out.json).success).toBe(true);
+    // Running already: nothing to do.
+    const again = await start(h.ctx, [U2], {});
+    expect(h.kernel.log).toHaveLength(3);
+    expect((again.json as { partitions: { created: boolean }[] }).partitions[0]!.created).toBe(false);
+  });
+
+  it('starts a transient partition with --parent and --type; no definition is written', async () => {
+    h = makeHarness();
+    const out = await start(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U1 });
+    expect(out.text).toBe(U1);
+    expect(h.kernel.log).toEqual([{ path: CREATE('mtty-1'), value: U1 }]);
+    expect(defs(h)).toEqual({});
+  });
+
+  it('an undefined UUID without --parent/--type is exit 3; a type contradicting the definition exit 2', async () => {
+    h = makeHarness();
+    const e = await fails(start(h.ctx, [U1], {}));
+    expect(e.exitCode).toBe(EXIT.notFound);
+    expect(e.message).toBe(`no definition of ${U1}`);
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U1 });
+    const t = await fails(start(h.ctx, [U1], { type: 'mtty-2' }));
+    expect(t.exitCode).toBe(EXIT.usage);
+    expect(h.kernel.log).toEqual([]);
+  });
+
+  it('a failing attribute write removes the partition again and says so', async () => {
+    h = makeHarness();
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-2', uuid: U2, attr: ['nosuch=1'] });
+    const before = await layout(h);
+    const err = await fails(start(h.ctx, [U2], {}));
+    expect(err.exitCode).toBe(EXIT.notFound);
+    expect(err.message).toContain(`undone: removed ${U2}`);
+    expect(await layout(h)).toEqual(before);
+  });
+});
+
+describe('stop', () => {
+  it('removes a running partition and keeps its definition', async () => {
+    h = makeHarness();
+    await define(h.ctx, [], { uuid: IDLE });
+    await stop(h.ctx, [IDLE], {});
+    expect(h.kernel.log).toEqual([{ path: `/sys/bus/mdev/devices/${IDLE}/remove`, value: '1' }]);
+    expect(await layout(h)).toEqual([`mtty ${HELD} mtty-1`]);
+    expect(Object.keys(defs(h))).toEqual([`mtty/${IDLE}`]);
+    // Stopped and defined: a second stop has nothing to do; start brings it back with its UUID.
+    await stop(h.ctx, [IDLE], {});
+    expect(h.info).toContain(`${IDLE} is not running: nothing to do`);
+    await start(h.ctx, [IDLE], {});
+    expect(await layout(h)).toEqual([`mtty ${HELD} mtty-1`, `mtty ${IDLE} mtty-2`]);
+  });
+
+  it('refuses a partition a process holds open, naming it, before any write (exit 5)', async () => {
+    h = makeHarness();
+    const before = h.snapshot();
+    const err = await fails(stop(h.ctx, [HELD], {}));
+    expect(err.exitCode).toBe(EXIT.busy);
+    expect(err.message).toBe(`${HELD} is in use by pid 4242 (qemu-system-x86): stop refused, nothing changed`);
+    expect(h.kernel.log).toEqual([]);
+    expect(h.snapshot()).toEqual(before);
+  });
+
+  it('an unknown UUID is exit 3', async () => {
+    h = makeHarness();
+    expect((await fails(stop(h.ctx, [U1], {}))).exitCode).toBe(EXIT.notFound);
+  });
+});
