@@ -68,11 +68,34 @@ function addGlobals(cmd: Command, top: boolean): Command {
   return cmd;
 }
 
+/** Global options that take a value: skipped when looking for the command word. */
+const GLOBAL_VALUED = new Set(['--root', '--color']);
+
+/**
+ * The command word of an argv (`accelctl --root /x types --json` -> `types`),
+ * when it names a known command; undefined otherwise (help, typos, none).
+ */
+export function commandIn(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return undefined;
+    if (GLOBAL_VALUED.has(a)) i++;
+    else if (!a.startsWith('-')) return Object.hasOwn(LOADERS, a) ? a : undefined;
+  }
+  return undefined;
+}
+
+/** Stands in for the commands a run does not need: every call is a no-op. */
+const inert: Command = new Proxy({} as Command, { get: () => () => inert });
+
 /**
  * Builds the commander tree. `onRun` receives the parsed invocation; the tree
  * itself never touches process, so tests and the docs generator can walk it.
+ * With `only`, just that command is declared: a run of a known command need
+ * not build the two hundred options of the others (help, suggestions and the
+ * docs use the whole tree).
  */
-export function buildProgram(onRun: (inv: Invocation) => Promise<void>): Command {
+export function buildProgram(onRun: (inv: Invocation) => Promise<void>, only?: string): Command {
   const program = new Command('accelctl')
     .description('Manage accelerator partitions (mdev, vfio-pci) on Linux through VFIO')
     .version(VERSION, '-V, --version')
@@ -81,6 +104,7 @@ export function buildProgram(onRun: (inv: Invocation) => Promise<void>): Command
   addGlobals(program, true);
 
   const cmd = (name: string, description: string): Command => {
+    if (only !== undefined && name !== only) return inert;
     const c = new Command(name).description(description).allowExcessArguments(false);
     addGlobals(c, false);
     c.action(async (...raw: unknown[]) => {

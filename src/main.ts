@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync, writeSync } from 'node:fs';
 import { CommanderError } from 'commander';
-import { buildProgram, LOADERS, type Invocation } from './cli.js';
+import { buildProgram, commandIn, LOADERS, type Invocation } from './cli.js';
 import { Env } from './env.js';
 import { AccelError, EXIT, UsageError } from './errors.js';
 import type { Context } from './context.js';
@@ -96,7 +96,7 @@ function reportError(err: unknown): number {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram(runCommand);
+  const program = buildProgram(runCommand, commandIn(argv));
   program.exitOverride();
   program.configureOutput({
     writeOut: (s) => write(1, s),

@@ -81,3 +81,25 @@ describe('the entry: usage errors and exit codes', () => {
     });
   }
 });
+
+describe('commandIn: which command a run needs declared', async () => {
+  const { commandIn, buildProgram } = await import('../../src/cli.js');
+  it('finds the command word past global options and their values', () => {
+    expect(commandIn(['node', 'accelctl', '--root', '/x', 'types', '--json'])).toBe('types');
+    expect(commandIn(['node', 'accelctl', '--color', 'never', '-v', 'list'])).toBe('list');
+    expect(commandIn(['node', 'accelctl', 'remove', 'a', 'b'])).toBe('remove');
+  });
+  it('gives up (whole tree) for help, typos and no command', () => {
+    expect(commandIn(['node', 'accelctl', '--help'])).toBeUndefined();
+    expect(commandIn(['node', 'accelctl', 'typse'])).toBeUndefined();
+    expect(commandIn(['node', 'accelctl', '--root', 'types'])).toBeUndefined();
+    expect(commandIn(['node', 'accelctl', '--', 'types'])).toBeUndefined();
+  });
+  it('declares only that command, with its options and the globals', () => {
+    const p = buildProgram(async () => {}, 'create');
+    expect(p.commands.map((c) => c.name())).toEqual(['create']);
+    const longs = p.commands[0]!.options.map((o) => o.long);
+    expect(longs).toEqual(expect.arrayContaining(['--parent', '--type', '--count', '--attr', '--root', '--json', '--dry-run']));
+    expect(buildProgram(async () => {}).commands.length).toBeGreaterThan(20);
+  });
+});
