@@ -4,10 +4,11 @@
  * lock left by a dead process is taken over. A second process waits a bounded
  * time (ACCELCTL_LOCK_TIMEOUT seconds, default 10), then fails naming the holder.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Env } from './env.js';
 import { BusyError, errnoName, fromErrno } from './errors.js';
+import { readText } from './files.js';
 
 export interface Lock {
   release(): void;
@@ -41,13 +42,8 @@ interface Holder {
 }
 
 function readHolder(path: string): Holder | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if (errnoName(err) === 'ENOENT') return null;
-    throw err;
-  }
+  const text = readText(path);
+  if (text === null) return null;
   const m = /^(\d+)\s*(.*)$/s.exec(text.trim());
   // Empty or garbled: the writer died between create and write. Treat as stale.
   return m ? { pid: Number(m[1]), command: m[2]!.trim() } : { pid: 0, command: '' };

@@ -3,7 +3,7 @@ import type { Context, Outcome } from '../context.js';
 import type { Env } from '../env.js';
 import { dryRunOutcome } from '../plan/dryrun.js';
 import type { FileStep, Plan } from '../plan/types.js';
-import { readText } from './files.js';
+import { readText } from '../files.js';
 import { definitionPath, serializeDefinition, type Definition } from './store.js';
 
 function fileStep(path: string, content: string | null, note: string, undoNote: string): FileStep {

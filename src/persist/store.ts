@@ -7,7 +7,7 @@ import { listDirSync } from '../sysfs/attr.js';
 import type { Env } from '../env.js';
 import { FailedError } from '../errors.js';
 import { NAME_RE, UUID_RE } from '../validate.js';
-import { readText } from './files.js';
+import { readText } from '../files.js';
 import { describeIssues } from './issues.js';
 
 export interface Attr {

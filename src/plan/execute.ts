@@ -8,7 +8,7 @@ import { AccelError, errnoName, FailedError, fromErrno, KernelError, NotFoundErr
 import type { Context } from '../context.js';
 import { kernelOf, type KernelWriter } from './writer.js';
 import type { Plan, Step, WaitStep, WriteStep } from './types.js';
-import { replaceFile } from '../persist/files.js';
+import { replaceFile } from '../files.js';
 
 export interface PlanResult {
   /** Bounded writes still blocked in the kernel when their time ran out. */

@@ -3,10 +3,11 @@
  * driver_override, kept under <root>/run/accelctl/bind/<bdf>.json (gone at
  * reboot, like the binding itself).
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Env } from '../env.js';
-import { errnoName, MalformedError } from '../errors.js';
+import { MalformedError } from '../errors.js';
+import { readText } from '../files.js';
 
 export interface BindMemory {
   previousDriver: string | null;
@@ -26,13 +27,8 @@ export const memoryPath = (env: Env, address: string): string => env.run('accelc
 
 export function readMemory(env: Env, address: string): BindMemory | null {
   const path = memoryPath(env, address);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if (errnoName(err) === 'ENOENT') return null;
-    throw err;
-  }
+  const text = readText(path);
+  if (text === null) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,10 +1,10 @@
 /**
- * Configuration files (mdevctl definitions): replaced through a temporary file
+ * Small files accelctl owns (mdevctl definitions, bind memory, the lock): replaced through a temporary file
  * and a rename, so a reader (mdevctl, another accelctl) never sees half a file.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errnoName } from '../errors.js';
+import { errnoName } from './errors.js';
 
 /** The file's text, or null when it does not exist. */
 export function readText(path: string): string | null {
