@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // .ci/run sums these into one closing line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.test-results/unit.json' },
     globalSetup: ['test/setup/build.ts'],
     include: ['test/unit/**/*.test.ts'],
     testTimeout: 20_000,

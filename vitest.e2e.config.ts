@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 // because TCG on two cores gains nothing from two guests at once.
 export default defineConfig({
   test: {
+    // .ci/run sums these into one closing line.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.test-results/e2e.json' },
     globalSetup: ['test/setup/build.ts'],
     include: ['test/e2e/**/*.test.ts'],
     testTimeout: 180_000,
