@@ -2,7 +2,7 @@
  * The entry: the only module that touches process (argv, env, stdout/stderr,
  * exit code). Maps every outcome and error to the exit-code table.
  */
-import { existsSync, statSync, writeSync } from 'node:fs';
+import { existsSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { buildProgram, commandIn, LOADERS, type Invocation } from './cli.js';
 import { Env } from './env.js';
@@ -38,10 +38,12 @@ function decideColor(opts: Record<string, unknown>, json: boolean): boolean {
 }
 
 function makeContext(opts: Record<string, unknown>): Context {
-  const rootOpt = (opts.root as string | undefined) ?? process.env.ACCELCTL_ROOT ?? '/';
+  let rootOpt = (opts.root as string | undefined) ?? process.env.ACCELCTL_ROOT ?? '/';
   if (rootOpt !== '/') {
     if (!existsSync(rootOpt)) throw new UsageError(`--root ${rootOpt}: no such directory`);
     if (!statSync(rootOpt).isDirectory()) throw new UsageError(`--root ${rootOpt}: not a directory`);
+    // `/.`, `//` or a link to / are the real root: the root check must see `/`.
+    rootOpt = realpathSync(rootOpt);
   }
   const json = opts.json === true;
   const quiet = opts.quiet === true;
