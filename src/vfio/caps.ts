@@ -6,6 +6,7 @@
 import {
   capDmaAvail, capHeader, capIovaRange, capMigration, capSparseMmap, capType, decode,
   IOMMU_CAP, iovaRange, nameOf, REGION_CAP, sparseMmapArea,
+  type Decoded, type FieldType, type Struct,
 } from './structs.js';
 
 export interface CapHeaderAt {
@@ -43,18 +44,23 @@ export interface RegionCap {
 
 const fits = (buf: Buffer, off: number, size: number): boolean => off + size <= buf.length;
 
+/** The `count` items of layout `item` that follow a cap of layout `head` at `offset`; stops at the buffer's end. */
+function trailing<F extends Record<string, FieldType>>(buf: Buffer, offset: number, head: { size: number }, item: Struct<F>, count: number): Decoded<F>[] {
+  const out: Decoded<F>[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = offset + head.size + i * item.size;
+    if (!fits(buf, at, item.size)) break;
+    out.push(decode(item, buf, at));
+  }
+  return out;
+}
+
 export function regionCaps(buf: Buffer, first: number): RegionCap[] {
   return walkCaps(buf, first).map(({ id, version, offset }) => {
     const cap: RegionCap = { id, version, name: nameOf(REGION_CAP, id) ?? `unknown-${id}` };
     if (id === REGION_CAP.SPARSE_MMAP && fits(buf, offset, capSparseMmap.size)) {
       const { nr_areas } = decode(capSparseMmap, buf, offset);
-      cap.areas = [];
-      for (let i = 0; i < nr_areas; i++) {
-        const at = offset + capSparseMmap.size + i * sparseMmapArea.size;
-        if (!fits(buf, at, sparseMmapArea.size)) break;
-        const a = decode(sparseMmapArea, buf, at);
-        cap.areas.push({ offset: Number(a.offset), size: Number(a.size) });
-      }
+      cap.areas = trailing(buf, offset, capSparseMmap, sparseMmapArea, nr_areas).map((a) => ({ offset: Number(a.offset), size: Number(a.size) }));
     } else if (id === REGION_CAP.TYPE && fits(buf, offset, capType.size)) {
       const t = decode(capType, buf, offset);
       cap.type = t.type;
@@ -81,13 +87,7 @@ export function iommuCaps(buf: Buffer, first: number): IommuCap[] {
     const cap: IommuCap = { id, version, name: nameOf(IOMMU_CAP, id) ?? `unknown-${id}` };
     if (id === IOMMU_CAP.IOVA_RANGE && fits(buf, offset, capIovaRange.size)) {
       const { nr_iovas } = decode(capIovaRange, buf, offset);
-      cap.iovaRanges = [];
-      for (let i = 0; i < nr_iovas; i++) {
-        const at = offset + capIovaRange.size + i * iovaRange.size;
-        if (!fits(buf, at, iovaRange.size)) break;
-        const r = decode(iovaRange, buf, at);
-        cap.iovaRanges.push({ start: hex(r.start), end: hex(r.end) });
-      }
+      cap.iovaRanges = trailing(buf, offset, capIovaRange, iovaRange, nr_iovas).map((r) => ({ start: hex(r.start), end: hex(r.end) }));
     } else if (id === IOMMU_CAP.DMA_AVAIL && fits(buf, offset, capDmaAvail.size)) {
       cap.dmaAvailable = decode(capDmaAvail, buf, offset).avail;
     } else if (id === IOMMU_CAP.MIGRATION && fits(buf, offset, capMigration.size)) {
