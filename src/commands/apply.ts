@@ -9,7 +9,7 @@ import { AccelError, UsageError } from '../errors.js';
 import { executePlan, PlanError } from '../plan/execute.js';
 import { mutating } from '../plan/guard.js';
 import { applySteps, changesOf, checkCapacity, type Change } from '../persist/applyplan.js';
-import { refuseHeld } from '../persist/holders.js';
+import { refuseHeldMdevs } from '../plan/held.js';
 import { loadPlan } from '../persist/planfile.js';
 import { isEmpty, reconcile } from '../persist/reconcile.js';
 import { persistDryRun } from '../persist/steps.js';
@@ -30,7 +30,7 @@ export async function run(ctx: Context, _args: string[], opts: Record<string, un
   return mutating(ctx, 'apply', async () => {
     const { env } = ctx;
     const diffs = await reconcile(env, desired);
-    await refuseHeld(env, diffs.flatMap((d) => d.remove), 'apply');
+    await refuseHeldMdevs(env, diffs.flatMap((d) => d.remove), 'apply');
     await checkCapacity(env, diffs);
     const plan = applySteps(env, diffs);
     if (ctx.dryRun) return persistDryRun(ctx, plan);

@@ -10,7 +10,7 @@ import { executePlan } from '../plan/execute.js';
 import { mutating } from '../plan/guard.js';
 import { removeSteps } from '../plan/mdev.js';
 import { oneUuid } from '../persist/args.js';
-import { refuseHeld } from '../persist/holders.js';
+import { refuseHeldMdevs } from '../plan/held.js';
 import { findDefinitions } from '../persist/store.js';
 import { readMdev } from '../sysfs/mdev.js';
 
@@ -24,7 +24,7 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
       ctx.info(`${uuid} is not running: nothing to do`);
       return { json: { schemaVersion: 1, partitions: [] }, text: '' };
     }
-    await refuseHeld(env, [m], 'stop');
+    await refuseHeldMdevs(env, [m], 'stop');
     const plan = { steps: removeSteps(env, m) };
     if (ctx.dryRun) return dryRunOutcome(ctx, plan);
     await executePlan(ctx, plan);

@@ -5,13 +5,26 @@
  */
 import type { Env } from '../env.js';
 import { BusyError } from '../errors.js';
-import { findHolders, type Holder } from '../sysfs/holders.js';
+import { describeHolders, findHolders } from '../sysfs/holders.js';
+import type { Mdev } from '../sysfs/mdev.js';
 
-export const who = (hs: readonly Holder[]): string => hs.map((h) => `pid ${h.pid} (${h.command})`).join(', ');
+export const who = describeHolders;
 
 /** `name` is in use: refuses when a process holds `group`. */
 export async function refuseHeld(env: Env, name: string, group: number | null, hint?: string): Promise<void> {
   if (group === null) return;
   const hs = (await findHolders(env)).get(group) ?? [];
   if (hs.length > 0) throw new BusyError(`${name} is in use by ${who(hs)}`, hint ?? 'stop the process first');
+}
+
+/** Refuses, naming every held one, when a process holds any of `mdevs` (`what` names the refused command). */
+export async function refuseHeldMdevs(env: Env, mdevs: Mdev[], what: string): Promise<void> {
+  if (mdevs.length === 0) return;
+  const holders = await findHolders(env);
+  const held = mdevs.filter((m) => m.iommuGroup !== null && (holders.get(m.iommuGroup)?.length ?? 0) > 0);
+  if (held.length === 0) return;
+  throw new BusyError(
+    held.map((m) => `${m.uuid} is in use by ${who(holders.get(m.iommuGroup!)!)}`).join('; ') + `: ${what} refused, nothing changed`,
+    'stop the process first',
+  );
 }

@@ -13,6 +13,9 @@ export interface Holder {
 }
 
 /** group -> holders; `partial` says some processes could not be inspected (not root). */
+/** `pid 266 (qemu-system-x86), pid 301 (dpdk-testpmd)`: how every message names holders. */
+export const describeHolders = (hs: readonly Holder[]): string => hs.map((h) => `pid ${h.pid} (${h.command})`).join(', ');
+
 export class HolderMap extends Map<number, Holder[]> {
   partial = false;
 }

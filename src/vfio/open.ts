@@ -7,7 +7,7 @@
  */
 import type { Env } from '../env.js';
 import { BusyError, FailedError, KernelError, NotFoundError, PermissionError } from '../errors.js';
-import { findHoldersSync } from '../sysfs/holders.js';
+import { describeHolders, findHoldersSync } from '../sysfs/holders.js';
 import { readLinkNameSync } from '../sysfs/attr.js';
 import { readGroup } from '../sysfs/iommu.js';
 import { resolveDevice, type ResolvedDevice } from '../sysfs/resolve.js';
@@ -44,7 +44,7 @@ function openNode(io: VfioIo, env: Env, kernelPath: string, what: string): numbe
       case 'EBUSY': {
         const group = Number(/(\d+)$/.exec(kernelPath)?.[1]);
         const holders = findHoldersSync(env).get(group) ?? [];
-        const named = holders.map((h) => `${h.command} (pid ${h.pid})`).join(', ');
+        const named = describeHolders(holders);
         throw new BusyError(`${kernelPath} is in use${named ? ` by ${named}` : ' by another process'}`, 'a VFIO group can be open in one process at a time');
       }
       default:

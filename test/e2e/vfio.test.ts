@@ -138,7 +138,7 @@ describe('VFIO shim, inspect and selftest on the real kernel', () => {
       for (const cmd of ['selftest', 'inspect']) {
         const r = await ax([cmd, HELD]);
         expect(r.code, r.stderr).toBe(5);
-        expect(r.stderr).toContain(`accelctl: /dev/vfio/${group} is in use by qemu-system-x86 (pid ${pid})`);
+        expect(r.stderr).toContain(`accelctl: /dev/vfio/${group} is in use by pid ${pid} (qemu-system-x86)`);
         // EBUSY comes back at once; the bound is loose because this guest is also running QEMU under TCG.
         expect(r.ms).toBeLessThan(30_000);
       }

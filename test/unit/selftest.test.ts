@@ -72,7 +72,7 @@ describe('selftest on the fake mtty', () => {
     const sys = new FakeSys({ openErrors: { '/dev/vfio/13': 'EBUSY' } });
     const err = await selftestRun(testContext(), [MDEV_HELD], {}, sys).catch((e: unknown) => e);
     expect((err as AccelError).exitCode).toBe(EXIT.busy);
-    expect((err as AccelError).message).toMatch(/qemu-system-x86 \(pid 266\)/);
+    expect((err as AccelError).message).toMatch(/in use by pid 266 \(qemu-system-x86\)/);
     expect(sys.fds.size).toBe(0);
   });
 

@@ -28,7 +28,7 @@ describe('inspect on the fake VFIO stack over the captured qemu-6.1 tree', () =>
     { name: 'no group node (ENOENT)', device: MDEV_FREE, fake: { openErrors: { '/dev/vfio/14': 'ENOENT' } }, exit: EXIT.notFound, message: /open \/dev\/vfio\/14: ENOENT/ },
     { name: 'no container (vfio not loaded)', device: MDEV_FREE, fake: { openErrors: { '/dev/vfio/vfio': 'ENOENT' } }, exit: EXIT.notFound, message: /\/dev\/vfio\/vfio: ENOENT/ },
     { name: 'no rights (EACCES)', device: MDEV_FREE, fake: { openErrors: { '/dev/vfio/14': 'EACCES' } }, exit: EXIT.permission, message: /open \/dev\/vfio\/14: EACCES/ },
-    { name: 'held by another process (EBUSY) names the holder', device: MDEV_HELD, fake: { openErrors: { '/dev/vfio/13': 'EBUSY' } }, exit: EXIT.busy, message: /\/dev\/vfio\/13 is in use by qemu-system-x86 \(pid 266\)/ },
+    { name: 'held by another process (EBUSY) names the holder', device: MDEV_HELD, fake: { openErrors: { '/dev/vfio/13': 'EBUSY' } }, exit: EXIT.busy, message: /\/dev\/vfio\/13 is in use by pid 266 \(qemu-system-x86\)/ },
     { name: 'group not viable', device: MDEV_FREE, fake: { viable: false }, exit: EXIT.failed, message: /IOMMU group 14 is not viable/ },
     { name: 'ioctl EINVAL names the operation and device', device: MDEV_FREE, fake: { ioctlErrors: { GROUP_GET_DEVICE_FD: 'EINVAL' } }, exit: EXIT.kernel, message: new RegExp(`^VFIO_GROUP_GET_DEVICE_FD /dev/vfio/14 ${MDEV_FREE}: EINVAL$`) },
     { name: 'SET_IOMMU refused', device: MDEV_FREE, fake: { ioctlErrors: { SET_IOMMU: 'EPERM' } }, exit: EXIT.kernel, message: /VFIO_SET_IOMMU \/dev\/vfio\/vfio TYPE1v2_IOMMU: EPERM/ },
