@@ -2,6 +2,7 @@
 // match what the guest's sysfs says and what mdevctl says about the same host.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootGuest, type Guest, type RunOptions } from '../sandbox/guest.js';
+import { guestOut } from './helpers.js';
 
 let guest: Guest;
 /** The checkout's accelctl in the guest (the build is atomic, so no private copy is needed). */
@@ -11,11 +12,7 @@ function accelctl(args: string[], opts: RunOptions = {}) {
 const U1 = 'e2e00000-0000-4000-8000-000000000001';
 const U2 = 'e2e00000-0000-4000-8000-000000000002';
 
-async function out(script: string, user?: string): Promise<string> {
-  const r = await guest.sh(script, user ? { user } : {});
-  if (r.code !== 0) throw new Error(`guest script failed (${r.code}): ${script}\n${r.stderr}`);
-  return r.stdout.trim();
-}
+const out = (script: string, user?: string): Promise<string> => guestOut(guest, script, user ? { user } : {});
 
 async function json<T>(args: string[], user?: string): Promise<T> {
   const r = await accelctl([...args, '--json'], user ? { user } : {});

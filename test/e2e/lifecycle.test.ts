@@ -4,6 +4,7 @@
 // SR-IOV on the NVMe PF, dry runs and the root check.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootGuest, REPO, shq, type Guest, type RunResult } from '../sandbox/guest.js';
+import { guestOut } from './helpers.js';
 
 let guest: Guest;
 // ACCELCTL_E2E_BIN runs another build of the same sources (e.g. a private dist).
@@ -17,11 +18,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ax = (args: string[], opts: { user?: string; env?: Record<string, string> } = {}): Promise<RunResult> =>
   guest.sh(`node ${shq(BIN)} ${args.map(shq).join(' ')}`, { timeoutMs: 60_000, ...opts });
 
-async function out(script: string): Promise<string> {
-  const r = await guest.sh(script);
-  if (r.code !== 0) throw new Error(`guest script failed (${r.code}): ${script}\n${r.stderr}`);
-  return r.stdout.trim();
-}
+const out = (script: string): Promise<string> => guestOut(guest, script);
 
 const mdevs = async (): Promise<string[]> => (await out('ls /sys/bus/mdev/devices')).split('\n').filter(Boolean);
 const avail = async (type: string): Promise<number> => Number(await out(`cat ${TYPES}/${type}/available_instances`));

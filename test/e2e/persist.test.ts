@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootGuest, REPO, shq, type Guest, type RunResult } from '../sandbox/guest.js';
+import { guestOut } from './helpers.js';
 
 let guest: Guest;
 const BIN = process.env.ACCELCTL_E2E_BIN ?? `${REPO}/bin/accelctl`;
@@ -15,11 +16,7 @@ const GOLDEN = (name: string) => fs.readFileSync(path.join(REPO, 'test/unit/pers
 const ax = (args: string[], opts: { user?: string } = {}): Promise<RunResult> =>
   guest.sh(`node ${shq(BIN)} ${args.map(shq).join(' ')}`, { timeoutMs: 60_000, ...opts });
 
-async function out(script: string): Promise<string> {
-  const r = await guest.sh(script, { timeoutMs: 60_000 });
-  if (r.code !== 0) throw new Error(`guest script failed (${r.code}): ${script}\n${r.stdout}\n${r.stderr}`);
-  return r.stdout.trim();
-}
+const out = (script: string): Promise<string> => guestOut(guest, script, { timeoutMs: 60_000 });
 
 const live = async (): Promise<string[]> => (await out('ls /sys/bus/mdev/devices')).split('\n').filter(Boolean).sort();
 const typeOf = (u: string) => out(`basename $(readlink /sys/bus/mdev/devices/${u}/mdev_type)`);

@@ -2,15 +2,12 @@
 // shows what KERNEL.md says the other e2e tests stand on.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { bootGuest, type Guest } from '../sandbox/guest.js';
+import { guestOut } from './helpers.js';
 
 let guest: Guest;
 
 /** Run a script in the guest and return its stdout, failing loudly otherwise. */
-async function out(script: string): Promise<string> {
-  const r = await guest.sh(script);
-  if (r.code !== 0) throw new Error(`guest script failed (${r.code}): ${script}\n${r.stderr}`);
-  return r.stdout.trim();
-}
+const out = (script: string): Promise<string> => guestOut(guest, script);
 
 describe('sandbox guest', () => {
   beforeAll(async () => {

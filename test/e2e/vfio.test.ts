@@ -7,6 +7,7 @@ import { inspectSchema } from '../../src/schemas/inspect.js';
 import { selftestSchema } from '../../src/schemas/selftest.js';
 import { bootGuest, REPO, shq, type Guest, type RunResult } from '../sandbox/guest.js';
 import { checkXml, parseExposition } from '../unit/selftest-parsers.js';
+import { guestOut } from './helpers.js';
 
 let guest: Guest;
 const BIN = process.env.ACCELCTL_E2E_BIN ?? `${REPO}/bin/accelctl`;
@@ -17,11 +18,7 @@ let edus: string[] = [];
 
 const ax = (args: string[]): Promise<RunResult> => guest.sh(`node ${shq(BIN)} ${args.map(shq).join(' ')}`, { timeoutMs: 120_000 });
 
-async function out(script: string): Promise<string> {
-  const r = await guest.sh(script);
-  if (r.code !== 0) throw new Error(`guest script failed (${r.code}): ${script}\n${r.stderr}`);
-  return r.stdout.trim();
-}
+const out = (script: string): Promise<string> => guestOut(guest, script);
 
 const pciCommand = (bdf: string) => out(`od -An -tx2 -j4 -N2 /sys/bus/pci/devices/${bdf}/config`);
 
