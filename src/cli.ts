@@ -5,14 +5,18 @@
  * are imported only when that command runs.
  */
 import { Command, Option } from 'commander';
+import type { CommandName } from './argv.js';
 import type { CommandFn } from './context.js';
 
 export const VERSION = '0.1.0';
 
 export type Loader = () => Promise<{ run: CommandFn }>;
 
-/** name -> lazy module: esbuild splits each into its own chunk. */
-export const LOADERS: Record<string, Loader> = {
+/**
+ * name -> lazy module. Each command's bundle (scripts/build.mjs) keeps only
+ * its own entry here; the others are stubs there.
+ */
+export const LOADERS: Record<CommandName, Loader> = {
   types: () => import('./commands/types.js'),
   list: () => import('./commands/list.js'),
   topology: () => import('./commands/topology.js'),
@@ -38,7 +42,7 @@ export const LOADERS: Record<string, Loader> = {
 };
 
 export interface Invocation {
-  name: string;
+  name: CommandName;
   args: string[];
   opts: Record<string, unknown>;
 }
@@ -68,23 +72,6 @@ function addGlobals(cmd: Command, top: boolean): Command {
   return cmd;
 }
 
-/** Global options that take a value: skipped when looking for the command word. */
-const GLOBAL_VALUED = new Set(['--root', '--color']);
-
-/**
- * The command word of an argv (`accelctl --root /x types --json` -> `types`),
- * when it names a known command; undefined otherwise (help, typos, none).
- */
-export function commandIn(argv: readonly string[]): string | undefined {
-  for (let i = 2; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') return undefined;
-    if (GLOBAL_VALUED.has(a)) i++;
-    else if (!a.startsWith('-')) return Object.hasOwn(LOADERS, a) ? a : undefined;
-  }
-  return undefined;
-}
-
 /** Stands in for the commands a run does not need: every call is a no-op. */
 const inert: Command = new Proxy({} as Command, { get: () => () => inert });
 
@@ -103,7 +90,7 @@ export function buildProgram(onRun: (inv: Invocation) => Promise<void>, only?: s
     .allowExcessArguments(false);
   addGlobals(program, true);
 
-  const cmd = (name: string, description: string): Command => {
+  const cmd = (name: CommandName, description: string): Command => {
     if (only !== undefined && name !== only) return inert;
     const c = new Command(name).description(description).allowExcessArguments(false);
     addGlobals(c, false);

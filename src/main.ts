@@ -4,7 +4,8 @@
  */
 import { existsSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { CommanderError } from 'commander';
-import { buildProgram, commandIn, LOADERS, type Invocation } from './cli.js';
+import { commandIn } from './argv.js';
+import { buildProgram, LOADERS, type Invocation } from './cli.js';
 import { Env } from './env.js';
 import { AccelError, EXIT, UsageError } from './errors.js';
 import type { Context } from './context.js';
@@ -75,9 +76,7 @@ let exitCode: number = EXIT.ok;
 async function runCommand(inv: Invocation): Promise<void> {
   debug = inv.opts.debug === true;
   const ctx = makeContext(inv.opts);
-  const load = LOADERS[inv.name];
-  if (!load) throw new Error(`internal: no module for command ${inv.name}`);
-  const [mod] = await Promise.all([load(), ctx.color ? loadColor() : undefined]);
+  const [mod] = await Promise.all([LOADERS[inv.name](), ctx.color ? loadColor() : undefined]);
   const outcome = await mod.run(ctx, inv.args, inv.opts);
   if (ctx.json && outcome.json !== undefined) write(1, JSON.stringify(outcome.json, null, 2) + '\n');
   else if (outcome.text !== undefined && outcome.text !== '') write(1, outcome.text.endsWith('\n') ? outcome.text : outcome.text + '\n');

@@ -83,7 +83,8 @@ describe('the entry: usage errors and exit codes', () => {
 });
 
 describe('commandIn: which command a run needs declared', async () => {
-  const { commandIn, buildProgram } = await import('../../src/cli.js');
+  const { buildProgram } = await import('../../src/cli.js');
+  const { commandIn } = await import('../../src/argv.js');
   it('finds the command word past global options and their values', () => {
     expect(commandIn(['node', 'accelctl', '--root', '/x', 'types', '--json'])).toBe('types');
     expect(commandIn(['node', 'accelctl', '--color', 'never', '-v', 'list'])).toBe('list');
