@@ -14,6 +14,8 @@ import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
+const repo = new URL('..', import.meta.url).pathname;
+
 // commander requires node:child_process at load for executable subcommands,
 // which accelctl does not use; loading it costs every run. Give commander a
 // stand-in that loads the real module on first use.
@@ -72,6 +74,7 @@ const lazySplit = {
 };
 
 const common = {
+  absWorkingDir: repo,
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -89,7 +92,7 @@ const common = {
 };
 
 // The command names, from the same module the dispatcher uses.
-const argv = await build({ entryPoints: ['src/argv.ts'], bundle: true, format: 'esm', write: false, logLevel: 'warning' });
+const argv = await build({ absWorkingDir: repo, entryPoints: ['src/argv.ts'], bundle: true, format: 'esm', write: false, logLevel: 'warning' });
 const { COMMANDS } = await import(`data:text/javascript;base64,${Buffer.from(argv.outputFiles[0].text).toString('base64')}`);
 
 const src = new URL('../src', import.meta.url).pathname;

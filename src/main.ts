@@ -14,7 +14,20 @@ import { loadColor } from './render/style.js';
 function write(fd: number, text: string): void {
   if (text.length === 0) return;
   // Synchronous so output is complete before process.exit, also on pipes.
-  let buf = Buffer.from(text);
+  // The string goes out as it is (no Buffer copy of a megabyte of JSON);
+  // only a short write (a full pipe) continues from a Buffer.
+  let buf: Buffer;
+  try {
+    const n = writeSync(fd, text);
+    const total = Buffer.byteLength(text);
+    if (n === total) return;
+    buf = Buffer.from(text).subarray(n);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') return;
+    if (code !== 'EAGAIN') throw e;
+    buf = Buffer.from(text);
+  }
   while (buf.length > 0) {
     try {
       const n = writeSync(fd, buf);

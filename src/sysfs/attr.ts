@@ -7,6 +7,7 @@
  * profile); the async signatures are kept for callers.
  */
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Env } from '../env.js';
 import { errnoName, fromErrno, MalformedError, NotFoundError } from '../errors.js';
 
@@ -111,6 +112,24 @@ export function realPathSync(hostPath: string): string | null {
   try {
     return realpathSync.native(hostPath);
   } catch (err) {
+    if (isGone(err) || DENIED.has(errnoName(err) ?? '')) return null;
+    throw err;
+  }
+}
+
+/**
+ * Where a class or bus link (/sys/class/mdev_bus/<p>) points: its target
+ * resolved against the link's directory; null when there is no link. sysfs's
+ * own directories are not links, so this is the real path at one readlink,
+ * where realpath(3) spends one per path component. A dangling link gives a
+ * path that does not exist (listing it gives nothing); a directory that is
+ * not a link is its own answer.
+ */
+export function linkTargetSync(hostPath: string): string | null {
+  try {
+    return resolve(dirname(hostPath), readlinkSync(hostPath));
+  } catch (err) {
+    if (errnoName(err) === 'EINVAL') return hostPath;
     if (isGone(err) || DENIED.has(errnoName(err) ?? '')) return null;
     throw err;
   }

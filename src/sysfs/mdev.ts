@@ -5,7 +5,7 @@
  */
 import { basename, dirname } from 'node:path';
 import type { Env } from '../env.js';
-import { existsSync, listDirSync, readAttrSync, readIntSync, readLinkNameSync, realPathSync } from './attr.js';
+import { existsSync, linkTargetSync, listDirSync, readAttrSync, readIntSync, readLinkNameSync, realPathSync } from './attr.js';
 import { UUID_RE } from '../validate.js';
 
 export interface MdevType {
@@ -126,7 +126,7 @@ export async function listMdevs(env: Env): Promise<Mdev[]> {
   const out: Mdev[] = [];
   const drivers = mdevDrivers(env);
   for (const parent of parentNames(env)) {
-    const dir = realPathSync(env.sys('class/mdev_bus', parent));
+    const dir = linkTargetSync(env.sys('class/mdev_bus', parent));
     if (dir === null) continue;
     const kernelDir = env.kernelPath(dir);
     const typesDir = `${dir}/mdev_supported_types`;

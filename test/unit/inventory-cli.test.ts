@@ -86,4 +86,36 @@ describe('inventory commands through bin/accelctl', () => {
     const s = JSON.parse(r.stdout);
     expect(s.properties.partitions.type).toBe('array');
   });
+
+  it('half a megabyte of JSON arrives whole through a non-blocking pipe with a slow reader (short writes and EAGAIN)', async () => {
+    const { spawn, execFileSync } = await import('node:child_process');
+    const { closeSync, constants, mkdtempSync, openSync, rmSync } = await import('node:fs');
+    const { Socket } = await import('node:net');
+    const { BIN } = await import('../helpers/cli.js');
+    const dir = mkdtempSync('/tmp/accelctl-pipe-');
+    try {
+      execFileSync(process.execPath, ['test/gen/generate.mjs', '--parents', '8', '--mdevs', '2048', `${dir}/tree`]);
+      // O_NONBLOCK lives on the open file: the child's stdout is non-blocking too.
+      execFileSync('mkfifo', [`${dir}/fifo`]);
+      const rfd = openSync(`${dir}/fifo`, constants.O_RDONLY | constants.O_NONBLOCK);
+      const wfd = openSync(`${dir}/fifo`, constants.O_WRONLY | constants.O_NONBLOCK);
+      const child = spawn(process.execPath, [BIN, '--root', `${dir}/tree`, 'list', '--json'], { stdio: ['ignore', wfd, 'pipe'] });
+      closeSync(wfd);
+      const reader = new Socket({ fd: rfd, readable: true, writable: false });
+      reader.pause(); // let the pipe fill before reading anything
+      const chunks: Buffer[] = [];
+      reader.on('data', (c: Buffer) => chunks.push(c));
+      setTimeout(() => reader.resume(), 300);
+      const [code] = await Promise.all([
+        new Promise<number | null>((res) => child.on('close', res)),
+        new Promise<void>((res) => reader.on('end', res)),
+      ]);
+      expect(code).toBe(0);
+      const out = Buffer.concat(chunks).toString('utf8');
+      expect(out.length).toBeGreaterThan(500_000); // the pipe holds 64 KiB
+      expect(JSON.parse(out).partitions).toHaveLength(2048);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

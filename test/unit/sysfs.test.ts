@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MalformedError, NotFoundError, UsageError } from '../../src/errors.js';
-import { listDir, readAttr, readInt, readLinkName } from '../../src/sysfs/attr.js';
+import { linkTargetSync, listDir, readAttr, readInt, readLinkName } from '../../src/sysfs/attr.js';
 import { findHolders } from '../../src/sysfs/holders.js';
 import { listGroups, readGroup } from '../../src/sysfs/iommu.js';
 import { listMdevs, listParents, mdevDir, parentTypeDir, readMdev, readParent } from '../../src/sysfs/mdev.js';
@@ -44,6 +44,16 @@ describe('attribute primitives', () => {
     expect(await readLinkName(dangling)).toBe('all');
     expect(await readLinkName(dangling, { exists: true })).toBeNull();
     unlinkSync(dangling);
+  });
+
+  it('resolve a class link to the directory it names with one readlink; the same as realpath on a sysfs tree', async () => {
+    const { realpathSync } = await import('node:fs');
+    const link = t.env.sys('class/mdev_bus/mtty');
+    expect(linkTargetSync(link)).toBe(realpathSync(link));
+    expect(linkTargetSync(link)).toBe(join(t.root, 'sys/devices/virtual/mtty/mtty'));
+    // A directory that is not a link is its own answer; no entry is null.
+    expect(linkTargetSync(t.env.sys('class/mdev_bus'))).toBe(t.env.sys('class/mdev_bus'));
+    expect(linkTargetSync(t.env.sys('class/mdev_bus/nosuch'))).toBeNull();
   });
 });
 
