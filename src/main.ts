@@ -11,6 +11,8 @@ import { AccelError, EXIT, UsageError } from './errors.js';
 import type { Context } from './context.js';
 import { loadColor } from './render/style.js';
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 function write(fd: number, text: string): void {
   if (text.length === 0) return;
   // Synchronous so output is complete before process.exit, also on pipes.
@@ -33,7 +35,11 @@ function write(fd: number, text: string): void {
       const n = writeSync(fd, buf);
       buf = buf.subarray(n);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      // A full non-blocking pipe: wait a millisecond for the reader rather than spin.
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 1);
+        continue;
+      }
       if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
       throw e;
     }

@@ -92,14 +92,14 @@ describe('inventory commands through bin/accelctl', () => {
     const { closeSync, constants, mkdtempSync, openSync, rmSync } = await import('node:fs');
     const { Socket } = await import('node:net');
     const { BIN } = await import('../helpers/cli.js');
+    const tree = profileTree('large', { parents: 8, mdevs: 2048 });
     const dir = mkdtempSync('/tmp/accelctl-pipe-');
     try {
-      execFileSync(process.execPath, ['test/gen/generate.mjs', '--parents', '8', '--mdevs', '2048', `${dir}/tree`]);
       // O_NONBLOCK lives on the open file: the child's stdout is non-blocking too.
       execFileSync('mkfifo', [`${dir}/fifo`]);
       const rfd = openSync(`${dir}/fifo`, constants.O_RDONLY | constants.O_NONBLOCK);
       const wfd = openSync(`${dir}/fifo`, constants.O_WRONLY | constants.O_NONBLOCK);
-      const child = spawn(process.execPath, [BIN, '--root', `${dir}/tree`, 'list', '--json'], { stdio: ['ignore', wfd, 'pipe'] });
+      const child = spawn(process.execPath, [BIN, '--root', tree.root, 'list', '--json'], { stdio: ['ignore', wfd, 'pipe'] });
       closeSync(wfd);
       const reader = new Socket({ fd: rfd, readable: true, writable: false });
       reader.pause(); // let the pipe fill before reading anything
@@ -116,6 +116,7 @@ describe('inventory commands through bin/accelctl', () => {
       expect(JSON.parse(out).partitions).toHaveLength(2048);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      tree.dispose();
     }
   });
 });
