@@ -59,6 +59,8 @@ function scale() {
         const ns = (inner) => ['-m', 'sh', '-c', `mount --bind ${dir}/sys /sys && mount --bind ${dir}/etc /etc 2>/dev/null; ${inner}`];
         cases.push({ name: 'mdevctl', cmd: 'unshare', args: ns(`${mdevctl} list --dumpjson >/dev/null`) });
         cases.push({ name: 'ns-overhead', cmd: 'unshare', args: ns('true') });
+        // The floor of any Node program: what the target leaves for the work.
+        cases.push({ name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] });
       }
       const m = sideBySide(cases, 7, 1);
       rows.push({ parents, mdevs, ...m });
@@ -73,6 +75,10 @@ function scale() {
       `scale ${r.mdevs} mdevs / ${r.parents} parents: accelctl list --json ${fmt(r.accelctl)}` +
         (md !== undefined ? `, mdevctl list --dumpjson ${fmt(md)} (namespace set-up ${fmt(r['ns-overhead'])} subtracted), ratio ${ratio.toFixed(2)}x (target <= 0.40x)` : ' (mdevctl not available: run test/sandbox/build.sh)'),
     );
+    if (md !== undefined) {
+      const floor = r['node -e 0'] / md;
+      console.log(`  floor: node -e 0 alone (${fmt(r['node -e 0'])}) is ${floor.toFixed(2)}x mdevctl's time; accelctl's own work is ${fmt(r.accelctl - r['node -e 0'])}, ${((r.accelctl - r['node -e 0']) / md).toFixed(2)}x`);
+    }
     if (r.mdevs === 4096 && ratio !== undefined) results.push({ bench: 'scale', ratio, target: 0.4, ok: ratio <= 0.4 });
   }
   if (rows.length === 2) {
