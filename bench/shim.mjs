@@ -30,6 +30,7 @@ await build({
   nodePaths: [join(repo, 'node_modules')],
 });
 
+const fmtUs = (s) => `${(s * 1e6).toFixed(2)} us`;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const UUID = 'be4c0000-0000-4000-8000-000000000001';
 const guest = await bootGuest({ name: 'bench-shim' });
@@ -45,9 +46,11 @@ try {
   await sh(`modprobe vfio-pci; d=/sys/bus/pci/devices/${edu}; echo vfio-pci > $d/driver_override; [ -e $d/driver ] && echo ${edu} > $d/driver/unbind; echo ${edu} > /sys/bus/pci/drivers_probe`);
   const group = async (dir) => (await sh(`basename $(readlink ${dir}/iommu_group)`)).trim();
   const loops = [
+    { loop: 'null', device: '-', group: '-', n: 200_000, unit: 'calls/s' },
     { loop: 'mtty', device: UUID, group: await group(`/sys/bus/mdev/devices/${UUID}`), n: 100_000, unit: 'pairs/s' },
     { loop: 'edu', device: edu, group: await group(`/sys/bus/pci/devices/${edu}`), n: 5_000_000, unit: 'pairs/s' },
   ];
+  const rates = {};
   for (const l of loops) {
     const c = [];
     const js = [];
@@ -61,6 +64,18 @@ try {
         `accelctl shim ${Math.round(median(js))} ${l.unit}, ratio ${ratio.toFixed(2)}x (target >= 0.80x)`,
     );
     console.log(`  runs: C ${c.map(Math.round).join(' ')}; shim ${js.map(Math.round).join(' ')}`);
+    rates[l.loop] = { c: median(c), js: median(js) };
+    if (l.loop === 'null') {
+      console.log(`  one call through koffi costs ${fmtUs(1 / median(js) - 1 / median(c))} more than the same syscall from C`);
+      continue;
+    }
+    if (l.loop === 'mtty') {
+      // pwrite + pread: two calls a byte. The best a loop of koffi calls can do
+      // is C's time plus two calls' worth of koffi.
+      const perCall = 1 / rates.null.js - 1 / rates.null.c;
+      const best = 1 / median(c) / (1 / median(c) + 2 * perCall);
+      console.log(`  the best any two-koffi-calls-a-byte loop can reach here: ${best.toFixed(2)}x (C's ${fmtUs(1 / median(c))} a byte + 2 x ${fmtUs(perCall)})`);
+    }
     if (ratio < 0.8) failed = true;
   }
 } finally {

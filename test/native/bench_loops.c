@@ -3,6 +3,8 @@
  * in C, with the same syscalls. Usage:
  *   bench_loops mtty <group> <uuid> <iterations>   pwrite TX + pread RX per byte
  *   bench_loops edu  <group> <bdf>  <iterations>   liveness write + read, mmapped BAR0
+ *   bench_loops null - - <iterations>              getppid(): a syscall that does nothing,
+ *                                                  to price one call through the shim
  * Prints one JSON line: {"loop":..,"ops":..,"seconds":..,"opsPerSec":..}.
  */
 #include <fcntl.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +30,14 @@ static double now(void) {
 int main(int argc, char **argv) {
   if (argc != 5) { fprintf(stderr, "usage: %s mtty|edu GROUP DEVICE N\n", argv[0]); return 2; }
   long n = atol(argv[4]);
+  double t0, t1;
+  if (strcmp(argv[1], "null") == 0) {
+    t0 = now();
+    for (long i = 0; i < n; i++) syscall(SYS_getppid);
+    t1 = now();
+    printf("{\"loop\":\"null\",\"ops\":%ld,\"seconds\":%.6f,\"opsPerSec\":%.1f}\n", n, t1 - t0, n / (t1 - t0));
+    return 0;
+  }
   char path[64];
   int container = open("/dev/vfio/vfio", O_RDWR);
   if (container < 0) die("open container");
@@ -41,7 +52,6 @@ int main(int argc, char **argv) {
   if (ioctl(dev, VFIO_DEVICE_GET_INFO, &info)) die("GET_INFO");
   struct vfio_region_info bar0 = { .argsz = sizeof bar0, .index = VFIO_PCI_BAR0_REGION_INDEX };
   if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &bar0)) die("GET_REGION_INFO");
-  double t0, t1;
   if (strcmp(argv[1], "mtty") == 0) {
     unsigned char b, fcr = 0x07;
     if (pwrite(dev, &fcr, 1, bar0.offset + 2) != 1) die("FCR");
