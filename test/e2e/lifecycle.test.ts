@@ -119,6 +119,21 @@ describe('lifecycle on the real kernel', () => {
     expect(again.code).toBe(3);
   });
 
+  it('the kernel refusing a write part way through create --count undoes what was made: no mdev left, the pool whole', async () => {
+    // mtty has no attribute `nosuch`: sysfs refuses the write after the first
+    // partition exists, so the undo (remove of that partition) runs for real.
+    const r = await ax(['create', '--parent', 'mtty', '--type', 'mtty-1', '--count', '2', '--attr', 'nosuch=1', '-v']);
+    // The attribute that is not there: exit 3 (CLI.md), saying what was undone.
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^write \/sys\/class\/mdev_bus\/mtty\/mdev_supported_types\/mtty-1\/create <- "[0-9a-f-]{36}"$/m);
+    expect(r.stderr).toMatch(/^write \/sys\/bus\/mdev\/devices\/[0-9a-f-]{36}\/remove <- "1"$/m);
+    const made = /create <- "([0-9a-f-]{36})"/.exec(r.stderr)![1]!;
+    expect(r.stderr).toMatch(new RegExp(`^accelctl: /sys/bus/mdev/devices/${made}/nosuch does not exist \\(set nosuch on ${made}\\); undone: removed ${made}$`, 'm'));
+    expect(r.stdout).toBe('');
+    expect(await mdevs()).toEqual([]);
+    expect(await avail('mtty-1')).toBe(24);
+  });
+
   it('an unknown type or a bad name: exit 3 / exit 2, nothing created', async () => {
     const t = await ax(['create', '--parent', 'mtty', '--type', 'mtty-3']);
     expect(t.code).toBe(3);
