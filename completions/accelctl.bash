@@ -35,7 +35,7 @@ _accelctl() {
     sriov) opts="--vfs --autoprobe --no-autoprobe $globals" ;;
     define) opts="--parent --type --uuid --auto --attr $globals" ;;
     undefine) opts="--parent $globals" ;;
-    start) opts="--parent --type --uuid --attr $globals" ;;
+    start) opts="--auto --parent --type --uuid --attr $globals" ;;
     stop) opts=" $globals" ;;
     modify) opts="--parent --type --auto --manual --attr --del-attr $globals" ;;
     apply) opts="-f --file -c --config $globals" ;;

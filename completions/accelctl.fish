@@ -60,6 +60,7 @@ complete -c accelctl -n '__fish_seen_subcommand_from define' -l uuid -r -d 'UUID
 complete -c accelctl -n '__fish_seen_subcommand_from define' -l auto -d 'start it automatically when the parent appears (mdevctl start: auto)'
 complete -c accelctl -n '__fish_seen_subcommand_from define' -l attr -r -d 'an mdev attribute written at start (repeatable, in order)'
 complete -c accelctl -n '__fish_seen_subcommand_from undefine' -l parent -r -d 'only the definition under this parent'
+complete -c accelctl -n '__fish_seen_subcommand_from start' -l auto -d 'start every definition marked auto (of --parent): for a udev rule, so saved partitions return at boot'
 complete -c accelctl -n '__fish_seen_subcommand_from start' -l parent -r -d 'parent device (transient start, or to pick one definition)'
 complete -c accelctl -n '__fish_seen_subcommand_from start' -l type -r -d 'mdev type id (transient start)'
 complete -c accelctl -n '__fish_seen_subcommand_from start' -l uuid -r -d 'UUID of a transient partition (default: a random one)'

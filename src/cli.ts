@@ -160,6 +160,7 @@ export function buildProgram(onRun: (inv: Invocation) => Promise<void>, only?: s
     .option('--parent <parent>', 'only the definition under this parent');
   cmd('start', 'create a partition from its definition, or a transient one with --parent and --type')
     .argument('[uuid]', 'a defined partition')
+    .option('--auto', 'start every definition marked auto (of --parent): for a udev rule, so saved partitions return at boot')
     .option('--parent <parent>', 'parent device (transient start, or to pick one definition)')
     .option('--type <type>', 'mdev type id (transient start)')
     .option('--uuid <uuid>', 'UUID of a transient partition (default: a random one)')

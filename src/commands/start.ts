@@ -2,18 +2,21 @@
  * `start UUID` creates a partition from its definition (parent, type, attrs);
  * `start --parent P --type T [--uuid U] [--attr K=V]...` starts a transient
  * one, as mdevctl's start does. Already running as defined: nothing to do.
+ * `start --auto [--parent P]` starts every definition marked auto (of P): what
+ * a udev rule runs when a parent registers, so saved partitions come back
+ * after a reboot (mdevctl's start-parent-mdevs).
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, Outcome } from '../context.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { AccelError, EXIT, NotFoundError, UsageError, type ExitCode } from '../errors.js';
 import { dryRunOutcome } from '../plan/dryrun.js';
 import { executePlan } from '../plan/execute.js';
 import { mutating } from '../plan/guard.js';
-import { planCreate, type CreateRequest } from '../plan/mdev.js';
+import { planCreate, type CreatePlan, type CreateRequest } from '../plan/mdev.js';
 import { attrsOf, oneUuid, optString, parentName } from '../persist/args.js';
 import { oneDefinition } from '../persist/select.js';
-import type { Attr } from '../persist/store.js';
-import { readMdev } from '../sysfs/mdev.js';
+import { listDefinitions, type Attr, type Definition } from '../persist/store.js';
+import { readMdev, readParentSync } from '../sysfs/mdev.js';
 import { checkName } from '../validate.js';
 
 interface StartArgs {
@@ -49,7 +52,22 @@ async function request(ctx: Context, a: StartArgs): Promise<CreateRequest> {
   return { parent, type, uuids: [uuid ?? randomUUID()], attrs: extra };
 }
 
+/** The JSON entry of a partition a plan made (or found running as asked). */
+async function started(ctx: Context, req: CreateRequest, plan: CreatePlan) {
+  const uuid = req.uuids[0]!;
+  const group = (await readMdev(ctx.env, uuid))?.iommuGroup ?? null;
+  return {
+    uuid,
+    parent: req.parent,
+    type: req.type,
+    iommuGroup: group,
+    vfioDevice: group === null ? null : `/dev/vfio/${group}`,
+    created: plan.existing.length === 0,
+  };
+}
+
 export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+  if (opts.auto === true) return startAuto(ctx, args, opts);
   const parsed = parseArgs(args, opts);
   return mutating(ctx, 'start', async () => {
     const req = await request(ctx, parsed);
@@ -58,16 +76,70 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
     const uuid = req.uuids[0]!;
     if (plan.existing.length > 0) ctx.info(`${uuid} is already running as ${req.type} on ${req.parent}: nothing to do`);
     await executePlan(ctx, plan);
-    const m = await readMdev(ctx.env, uuid);
-    const group = m?.iommuGroup ?? null;
-    const partition = {
-      uuid,
-      parent: req.parent,
-      type: req.type,
-      iommuGroup: group,
-      vfioDevice: group === null ? null : `/dev/vfio/${group}`,
-      created: plan.existing.length === 0,
-    };
-    return { json: { schemaVersion: 1, partitions: [partition] }, text: uuid };
+    return { json: { schemaVersion: 1, partitions: [await started(ctx, req, plan)] }, text: uuid };
   });
 }
+
+/**
+ * Every auto definition (of one parent) started, each on its own: one that
+ * cannot start (its type gone, no capacity, a kernel refusal) is undone and
+ * reported, and the others still start, as a boot needs. Definitions whose
+ * parent is not present are skipped: udev runs this again when it registers.
+ * Exit status: that of the first failure, else 0.
+ */
+async function startAuto(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+  const extra = ['type', 'uuid', 'attr'].filter((k) => opts[k] !== undefined).map((k) => `--${k}`);
+  if (args.length > 0 || extra.length > 0) {
+    throw new UsageError(`start --auto starts the saved auto definitions and takes only --parent (got ${[...args, ...extra].join(' ')})`);
+  }
+  const p = optString(opts, 'parent');
+  const parent = p === undefined ? undefined : parentName(p);
+  return mutating(ctx, 'start', async () => {
+    const defs = (await listDefinitions(ctx.env, parent)).filter((d) => d.start === 'auto');
+    const partitions: Awaited<ReturnType<typeof started>>[] = [];
+    const skipped: { uuid: string; parent: string; type: string; reason: string }[] = [];
+    const failed: ReturnType<typeof failure>[] = [];
+    const lines: string[] = [];
+    const planned: CreatePlan['steps'] = [];
+    const present = new Map<string, boolean>();
+    for (const d of defs) {
+      if (!present.has(d.parent)) present.set(d.parent, readParentSync(ctx.env, d.parent, false) !== null);
+      if (!present.get(d.parent)) {
+        skipped.push({ uuid: d.uuid, parent: d.parent, type: d.type, reason: 'parent not present' });
+        lines.push(`skipped ${d.uuid}: parent ${d.parent} is not present`);
+        continue;
+      }
+      const req: CreateRequest = { parent: d.parent, type: d.type, uuids: [d.uuid], attrs: d.attrs };
+      try {
+        const plan = await planCreate(ctx.env, req);
+        if (ctx.dryRun) {
+          planned.push(...plan.steps);
+          continue;
+        }
+        await executePlan(ctx, plan);
+        const part = await started(ctx, req, plan);
+        partitions.push(part);
+        lines.push(part.created ? `started ${d.uuid} (${d.type} on ${d.parent})` : `${d.uuid} already running (${d.type} on ${d.parent})`);
+      } catch (err) {
+        if (!(err instanceof AccelError)) throw err;
+        failed.push(failure(d, err));
+        lines.push(`failed ${d.uuid} (${d.type} on ${d.parent}): ${err.message}`);
+      }
+    }
+    if (ctx.dryRun) return dryRunOutcome(ctx, { steps: planned });
+    if (defs.length === 0) ctx.info(`no auto definitions${parent === undefined ? '' : ` for ${parent}`}: nothing to start`);
+    return {
+      json: { schemaVersion: 1, partitions, skipped, failed },
+      text: lines.join('\n'),
+      exitCode: failed[0]?.exitCode ?? EXIT.ok,
+    };
+  });
+}
+
+const failure = (d: Definition, err: AccelError): { uuid: string; parent: string; type: string; error: string; exitCode: ExitCode } => ({
+  uuid: d.uuid,
+  parent: d.parent,
+  type: d.type,
+  error: err.message,
+  exitCode: err.exitCode,
+});

@@ -12,3 +12,18 @@ export const CreatedPartition = z.object({
 });
 
 export const CreateOutput = z.union([z.object({ schemaVersion, partitions: z.array(CreatedPartition) }), DryRunOutput]);
+
+/** `start`: one partition; with `--auto`, every auto definition's outcome. */
+export const StartOutput = z.union([
+  z.object({ schemaVersion, partitions: z.array(CreatedPartition) }),
+  z
+    .object({
+      schemaVersion,
+      partitions: z.array(CreatedPartition).describe('started, or found running as defined'),
+      skipped: z.array(z.object({ uuid, parent: z.string(), type: z.string(), reason: z.string() })).describe('parent not present (yet)'),
+      failed: z
+        .array(z.object({ uuid, parent: z.string(), type: z.string(), error: z.string(), exitCode: z.number().int() }))
+        .describe('could not start (undone); the exit status is the first one\'s'),
+    }),
+  DryRunOutput,
+]);

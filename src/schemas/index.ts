@@ -17,7 +17,7 @@ export const SCHEMAS: Record<string, () => Promise<z.ZodType>> = {
   define: async () => (await import('./define.js')).DefinitionsOutput,
   undefine: async () => (await import('./define.js')).DefinitionsOutput,
   modify: async () => (await import('./define.js')).DefinitionsOutput,
-  start: async () => (await import('./create.js')).CreateOutput,
+  start: async () => (await import('./create.js')).StartOutput,
   stop: async () => (await import('./remove.js')).RemoveOutput,
   apply: async () => (await import('./plan.js')).ApplyOutput,
   assert: async () => (await import('./plan.js')).AssertOutput,

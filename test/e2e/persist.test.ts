@@ -181,4 +181,37 @@ describe('definitions and plans on the real kernel, next to mdevctl', () => {
     // persist was not set in this plan: the definitions stay for mdevctl and accelctl start.
     expect((await out('ls /etc/mdevctl.d/mtty')).split('\n')).toHaveLength(2);
   });
+
+  it('auto definitions come back when the parent registers again (rmmod, modprobe), started as the udev rule does; mdevctl start-parent-mdevs starts the same', async () => {
+    const U3 = '5b0f0000-0000-4000-8000-000000000003';
+    await out('rm -rf /etc/mdevctl.d/mtty');
+    expect(await live()).toEqual([]);
+    for (const [u, t, auto] of [[U1, 'mtty-1', true], [U2, 'mtty-2', true], [U3, 'mtty-1', false]] as const) {
+      const d = await ax(['define', '--parent', 'mtty', '--type', t, '--uuid', u, ...(auto ? ['--auto'] : [])]);
+      expect(d.code, d.stderr).toBe(0);
+    }
+    // The parent goes away and registers again, as at boot or a driver reload.
+    const reload = 'rmmod mtty && modprobe mtty && test -d /sys/class/mdev_bus/mtty';
+    await out(reload);
+    expect(await live()).toEqual([]);
+    const r = await ax(['start', '--auto', '--parent', 'mtty', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { partitions: { uuid: string; created: boolean }[]; skipped: unknown[]; failed: unknown[] };
+    expect(j.partitions.map((p) => [p.uuid, p.created])).toEqual([[U1, true], [U2, true]]);
+    expect([j.skipped, j.failed]).toEqual([[], []]);
+    expect(await live()).toEqual([U1, U2]);
+    expect(await typeOf(U2)).toBe('mtty-2');
+    expect(await out('mdevctl list')).toBe(`${U1} mtty mtty-1 auto (defined)\n${U2} mtty mtty-2 auto (defined)`);
+    // Run again (udev sends both add and change): nothing to do.
+    const again = await ax(['start', '--auto', '--parent', 'mtty']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(`${U1} already running (mtty-1 on mtty)\n${U2} already running (mtty-2 on mtty)\n`);
+    // mdevctl's own start-parent-mdevs, after the same reload, starts the same set.
+    for (const u of [U1, U2]) expect((await ax(['stop', u])).code).toBe(0);
+    await out(reload);
+    await out('mdevctl start-parent-mdevs mtty');
+    expect(await live()).toEqual([U1, U2]);
+    for (const u of [U1, U2]) expect((await ax(['stop', u])).code).toBe(0);
+    await out('rm -rf /etc/mdevctl.d/mtty');
+  });
 });

@@ -4,8 +4,8 @@ import { run as define } from '../../../src/commands/define.js';
 import { run as start } from '../../../src/commands/start.js';
 import { run as stop } from '../../../src/commands/stop.js';
 import { EXIT } from '../../../src/errors.js';
-import { CreateOutput } from '../../../src/schemas/create.js';
-import { defs, fails, HELD, IDLE, layout, makeHarness, U1, U2, type Harness } from './helpers.js';
+import { CreateOutput, StartOutput } from '../../../src/schemas/create.js';
+import { defs, fails, HELD, IDLE, layout, makeHarness, U1, U2, writeDef, type Harness } from './helpers.js';
 
 let h: Harness;
 afterEach(() => h?.cleanup());
@@ -70,6 +70,84 @@ describe('start', () => {
     expect(err.exitCode).toBe(EXIT.notFound);
     expect(err.message).toContain(`undone: removed ${U2}`);
     expect(await layout(h)).toEqual(before);
+  });
+});
+
+describe('start --auto: the saved auto definitions, as a udev rule runs it when a parent registers', () => {
+  const U3 = '5b0f0000-0000-4000-8000-000000000003';
+  const U4 = '5b0f0000-0000-4000-8000-000000000004';
+  /** U1 auto, U2 auto but with an attribute mtty lacks, U3 manual, U4 auto on a parent that is not there. */
+  async function saved(h: Harness): Promise<void> {
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U1, auto: true });
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-2', uuid: U2, auto: true, attr: ['nosuch=1'] });
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U3 });
+    writeDef(h, 'ghost', U4, '{"mdev_type":"ghost-1","start":"auto","attrs":[]}\n');
+  }
+
+  it('starts each auto one on its own: one that fails is undone and reported, the others start; exit is the failure\'s', async () => {
+    h = makeHarness({ json: true });
+    await saved(h);
+    const before = await layout(h);
+    const out = await start(h.ctx, [], { auto: true });
+    expect(out.exitCode).toBe(EXIT.notFound);
+    expect(StartOutput.safeParse(out.json).success).toBe(true);
+    const json = out.json as { partitions: { uuid: string; created: boolean }[]; skipped: unknown[]; failed: { uuid: string; exitCode: number; error: string }[] };
+    expect(json.partitions.map((p) => [p.uuid, p.created])).toEqual([[U1, true]]);
+    expect(json.skipped).toEqual([{ uuid: U4, parent: 'ghost', type: 'ghost-1', reason: 'parent not present' }]);
+    expect(json.failed).toHaveLength(1);
+    expect(json.failed[0]).toMatchObject({ uuid: U2, parent: 'mtty', type: 'mtty-2', exitCode: EXIT.notFound });
+    expect(json.failed[0]!.error).toContain(`undone: removed ${U2}`);
+    // U1 is the only new partition: U2 was removed again, U3 is manual.
+    expect(await layout(h)).toEqual([...before, `mtty ${U1} mtty-1`].sort());
+    expect(h.kernel.log.map((w) => `${w.path} <- ${w.value}`)).toEqual([
+      `${CREATE('mtty-1')} <- ${U1}`,
+      `${CREATE('mtty-2')} <- ${U2}`,
+      `/sys/bus/mdev/devices/${U2}/remove <- 1`,
+    ]);
+  });
+
+  it('text: a line each; a second run finds them running and writes nothing for them', async () => {
+    h = makeHarness();
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U1, auto: true });
+    writeDef(h, 'ghost', U4, '{"mdev_type":"ghost-1","start":"auto","attrs":[]}\n');
+    const first = await start(h.ctx, [], { auto: true });
+    // By parent, then UUID.
+    expect(first.text).toBe(`skipped ${U4}: parent ghost is not present\nstarted ${U1} (mtty-1 on mtty)`);
+    expect(first.exitCode).toBe(EXIT.ok);
+    const second = await start(h.ctx, [], { auto: true, parent: 'mtty' });
+    expect(second.text).toBe(`${U1} already running (mtty-1 on mtty)`);
+    expect(h.kernel.log).toHaveLength(1);
+  });
+
+  it('--parent with no auto definitions starts nothing and says so (exit 0); --dry-run lists the writes of all', async () => {
+    h = makeHarness();
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U3 });
+    const none = await start(h.ctx, [], { auto: true, parent: 'mtty' });
+    expect(none.exitCode).toBe(EXIT.ok);
+    expect(h.info).toContain('no auto definitions for mtty: nothing to start');
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U1, auto: true });
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-2', uuid: U2, auto: true });
+    h.ctx.dryRun = true;
+    const dry = await start(h.ctx, [], { auto: true });
+    expect(dry.text).toBe(
+      [`write ${CREATE('mtty-1')} <- "${U1}"`, `wait  /sys/bus/mdev/devices/${U1} to appear`, `write ${CREATE('mtty-2')} <- "${U2}"`, `wait  /sys/bus/mdev/devices/${U2} to appear`].join('\n'),
+    );
+    expect(h.kernel.log).toEqual([]);
+  });
+
+  it('takes only --parent: a UUID, --type, --uuid or --attr with it is exit 2 before anything is read', async () => {
+    h = makeHarness();
+    for (const [args, opts] of [
+      [[U1], {}],
+      [[], { type: 'mtty-1' }],
+      [[], { uuid: U1 }],
+      [[], { attr: ['a=b'] }],
+      [[], { parent: '../etc' }],
+    ] as [string[], Record<string, unknown>][]) {
+      const e = await fails(start(h.ctx, args, { auto: true, ...opts }));
+      expect(e.exitCode).toBe(EXIT.usage);
+    }
+    expect(h.kernel.log).toEqual([]);
   });
 });
 
