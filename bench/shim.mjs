@@ -61,7 +61,7 @@ try {
     const ratio = median(js) / median(c);
     console.log(
       `shim ${l.loop} loop (${l.n} per run, median of ${ROUNDS} interleaved): C ${Math.round(median(c))} ${l.unit}, ` +
-        `accelctl shim ${Math.round(median(js))} ${l.unit}, ratio ${ratio.toFixed(2)}x (target >= 0.80x)`,
+        `accelctl shim ${Math.round(median(js))} ${l.unit}, ratio ${ratio.toFixed(2)}x${l.loop === 'null' ? ' (calibration, no target)' : ' (target >= 0.80x)'}`,
     );
     console.log(`  runs: C ${c.map(Math.round).join(' ')}; shim ${js.map(Math.round).join(' ')}`);
     rates[l.loop] = { c: median(c), js: median(js) };
