@@ -84,6 +84,8 @@ const common = {
   // src/vfio/ffi.ts resolves koffi with createRequire(import.meta.url).
   define: { 'import.meta.url': '__filename' },
   sourcemap: 'linked',
+  // Maps point into src/ rather than carry it: dist/ is half the size.
+  sourcesContent: false,
   logLevel: 'warning',
   // Whitespace and syntax only: identifiers stay readable in --debug stacks.
   minifyWhitespace: true,
