@@ -9,3 +9,19 @@ describe('generated docs follow the command model', () => {
     });
   }
 });
+
+describe('the man page', () => {
+  it('formats with groff without a warning, and names every command, FILES and EXIT STATUS', async () => {
+    const { spawnSync } = await import('node:child_process');
+    // .ci/run installs groff-base; a machine without it fails here, loudly.
+    const warn = spawnSync('groff', ['-man', '-ww', '-z', 'man/accelctl.8'], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    expect(warn.error, 'groff must be installed (apt-get install groff-base)').toBeUndefined();
+    expect(warn.stderr).toBe('');
+    expect(warn.status).toBe(0);
+    const text = spawnSync('groff', ['-man', '-Tascii', '-P-cbou', 'man/accelctl.8'], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }).stdout;
+    const { COMMANDS } = await import('../../src/argv.js');
+    for (const c of COMMANDS) expect(text).toMatch(new RegExp(`^   ${c}\\b`, 'm'));
+    for (const h of ['FILES', 'EXIT STATUS', 'JSON OUTPUT']) expect(text).toMatch(new RegExp(`^${h}$`, 'm'));
+    expect(text).toContain('accelctl start --auto --parent %k');
+  });
+});
