@@ -2,7 +2,8 @@
 # Builds the real-kernel sandbox: a Debian 6.1 kernel, the vfio-mdev sample
 # modules built against its headers, and a busybox initramfs that mounts the
 # host root over 9p. Everything lands in $REPO/.sandbox-cache/<kernel-version>/;
-# nothing is installed on the host except qemu-system-x86 when it is missing.
+# nothing is installed on the host except the packages scripts/host-deps.sh
+# names (QEMU, gcc, make, xz-utils) when they are missing.
 # Idempotent: a stamp file (keyed by the hash of this script and the initramfs
 # init) makes a second run a no-op.
 set -euo pipefail
@@ -21,19 +22,9 @@ step() { # step <label> <command...>: run and time one build step
   say "$label done in $(elapsed "$t")"
 }
 
-# --- QEMU -------------------------------------------------------------------
-if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
-  if [ "$(id -u)" -ne 0 ]; then
-    die "qemu-system-x86_64 is missing and we are not root: run 'apt-get install qemu-system-x86' as root"
-  fi
-  say "installing qemu-system-x86 (apt-get)"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-x86 >&2; then
-    say "install failed; running apt-get update and retrying"
-    apt-get update >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-system-x86 >&2
-  fi
-  command -v qemu-system-x86_64 >/dev/null 2>&1 || die "qemu-system-x86_64 still missing after install"
-fi
+# --- host packages ------------------------------------------------------------
+# QEMU, a C compiler and make for the sample modules, xz for the kernel source.
+sh "$REPO/scripts/host-deps.sh" sandbox || die "host packages missing (see above)"
 
 # --- which kernel -------------------------------------------------------------
 command -v apt-cache >/dev/null || die "apt-cache not found (this script needs a Debian host)"

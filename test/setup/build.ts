@@ -1,5 +1,5 @@
-// Tests that spawn bin/accelctl need the bundle; esbuild makes it in well
-// under a second, so every test run builds it once first.
+// Tests that spawn bin/accelctl need the bundle: every vitest run (unit, e2e)
+// builds it once first (a few seconds; `npm test` does not build it again).
 import { execFileSync } from 'node:child_process';
 
 export default function setup(): void {
