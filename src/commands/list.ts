@@ -34,8 +34,7 @@ async function select(ctx: Context, opts: Record<string, unknown>): Promise<Mdev
     if (parent !== undefined && m.parent !== parent) throw new NotFoundError(`mdev ${uuid} is not under parent ${parent} (its parent is ${m.parent})`);
     return [m];
   }
-  const all = await listMdevs(env);
-  return parent === undefined ? all : all.filter((m) => m.parent === parent);
+  return listMdevs(env, parent);
 }
 
 /** Shared by every partition without holders: thousands of empty arrays cost GC time at scale. */

@@ -78,6 +78,12 @@ export function readLinkNameSync(hostPath: string, opts: LinkOptions = {}): stri
   return slash < 0 ? target : target.slice(slash + 1);
 }
 
+/** The group number an `iommu_group` link names, null without one (or if it names no number). */
+export function readGroupLinkSync(hostPath: string): number | null {
+  const g = readLinkNameSync(hostPath);
+  return g !== null && /^\d+$/.test(g) ? Number(g) : null;
+}
+
 /** Basename of a symlink's target (`driver` -> `vfio-pci`), null if there is no link. */
 export async function readLinkName(hostPath: string, opts: LinkOptions = {}): Promise<string | null> {
   return readLinkNameSync(hostPath, opts);

@@ -5,7 +5,7 @@
  */
 import { basename, dirname } from 'node:path';
 import type { Env } from '../env.js';
-import { existsSync, linkTargetSync, listDirSync, readAttrSync, readIntSync, readLinkNameSync, realPathSync } from './attr.js';
+import { existsSync, linkTargetSync, listDirSync, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync, realPathSync } from './attr.js';
 import { UUID_RE } from '../validate.js';
 
 export interface MdevType {
@@ -99,11 +99,6 @@ export async function listParents(env: Env): Promise<MdevParent[]> {
   return out;
 }
 
-function groupOf(link: string): number | null {
-  const g = readLinkNameSync(link);
-  return g !== null && /^\d+$/.test(g) ? Number(g) : null;
-}
-
 /**
  * uuid -> driver for every bound mdev, from /sys/bus/mdev/drivers/<d>/: one
  * readdir per driver instead of a readlink per device.
@@ -120,12 +115,12 @@ function mdevDrivers(env: Env): Map<string, string> {
 /**
  * Every live mdev, walking parents and their types' devices/ dirs: that names
  * each mdev's type without reading its mdev_type link, which matters at
- * thousands of devices. Order: parent, then UUID.
+ * thousands of devices. Order: parent, then UUID. `only`: that parent's alone.
  */
-export async function listMdevs(env: Env): Promise<Mdev[]> {
+export async function listMdevs(env: Env, only?: string): Promise<Mdev[]> {
   const out: Mdev[] = [];
   const drivers = mdevDrivers(env);
-  for (const parent of parentNames(env)) {
+  for (const parent of only === undefined ? parentNames(env) : [only]) {
     const dir = linkTargetSync(env.sys('class/mdev_bus', parent));
     if (dir === null) continue;
     const kernelDir = env.kernelPath(dir);
@@ -134,7 +129,7 @@ export async function listMdevs(env: Env): Promise<Mdev[]> {
     for (const type of listDirSync(typesDir)) {
       for (const uuid of listDirSync(`${typesDir}/${type}/devices`)) {
         if (!UUID_RE.test(uuid)) continue;
-        const group = groupOf(`${dir}/${uuid}/iommu_group`);
+        const group = readGroupLinkSync(`${dir}/${uuid}/iommu_group`);
         // Listed but gone (removed since the readdir)? Checked only when a link is missing, to save a stat per mdev.
         if (group === null && !existsSync(`${dir}/${uuid}`)) continue;
         found.push({ uuid, parent, type, iommuGroup: group, driver: drivers.get(uuid) ?? null, path: `${kernelDir}/${uuid}` });
@@ -156,7 +151,7 @@ export async function readMdev(env: Env, uuid: string): Promise<Mdev | null> {
     uuid,
     parent: basename(dirname(dir)),
     type,
-    iommuGroup: groupOf(`${dir}/iommu_group`),
+    iommuGroup: readGroupLinkSync(`${dir}/iommu_group`),
     driver: readLinkNameSync(`${dir}/driver`),
     path: env.kernelPath(dir),
   };

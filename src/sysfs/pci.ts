@@ -1,6 +1,6 @@
 /** PCI functions as /sys/bus/pci/devices shows them (KERNEL.md §2). */
 import type { Env } from '../env.js';
-import { listDirSync, naturalCompare, readAttrSync, readIntSync, readLinkNameSync, realPathSync } from './attr.js';
+import { linkTargetSync, listDirSync, naturalCompare, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync } from './attr.js';
 
 export interface PciFunction {
   address: string;
@@ -30,7 +30,8 @@ export function pciDir(env: Env, address: string): string {
 }
 
 export function readPciSync(env: Env, address: string): PciFunction | null {
-  const dir = realPathSync(pciDir(env, address));
+  // One readlink, not realpath's one per component: this runs for every function.
+  const dir = linkTargetSync(pciDir(env, address));
   if (dir === null) return null;
   const entries = listDirSync(dir);
   // The device was removed after we resolved it.
@@ -40,7 +41,6 @@ export function readPciSync(env: Env, address: string): PciFunction | null {
   if (vendor === null) return null;
   const numa = readIntSync(env, `${dir}/numa_node`);
   const override = readAttrSync(env, `${dir}/driver_override`);
-  const group = readLinkNameSync(`${dir}/iommu_group`);
   const virtfns = entries
     .filter((e) => /^virtfn\d+$/.test(e))
     .sort(naturalCompare)
@@ -56,7 +56,7 @@ export function readPciSync(env: Env, address: string): PciFunction | null {
     driverOverride: override === null || override === '(null)' || override === '' ? null : override,
     numaNode: numa === null || numa < 0 ? null : numa,
     localCpulist: readAttrSync(env, `${dir}/local_cpulist`),
-    iommuGroup: group !== null && /^\d+$/.test(group) ? Number(group) : null,
+    iommuGroup: readGroupLinkSync(`${dir}/iommu_group`),
     sriovTotalvfs: has.has('sriov_totalvfs') ? readIntSync(env, `${dir}/sriov_totalvfs`) : null,
     sriovNumvfs: has.has('sriov_numvfs') ? readIntSync(env, `${dir}/sriov_numvfs`) : null,
     physfn: has.has('physfn') ? readLinkNameSync(`${dir}/physfn`) : null,

@@ -5,7 +5,7 @@
 import type { Env } from '../env.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { BDF_RE, checkBdf, checkName, SHORT_BDF_RE, type DeviceSpec } from '../validate.js';
-import { listDirSync, readLinkNameSync, realPathSync } from './attr.js';
+import { listDirSync, readGroupLinkSync, realPathSync } from './attr.js';
 import { groupIds, readGroup } from './iommu.js';
 import { parentNames, readParent, type MdevParent, type MdevType } from './mdev.js';
 import { isBridge } from './pci.js';
@@ -30,17 +30,12 @@ export interface ResolvedPci {
 
 export type ResolvedDevice = ResolvedMdev | ResolvedPci;
 
-function groupOf(dir: string): number | null {
-  const g = readLinkNameSync(`${dir}/iommu_group`);
-  return g !== null && /^\d+$/.test(g) ? Number(g) : null;
-}
-
 function resolveMdev(env: Env, uuid: string): ResolvedMdev {
   const dir = realPathSync(env.sys('bus/mdev/devices', uuid));
   if (dir === null) {
     throw new NotFoundError(`no mdev ${uuid}${didYouMean(uuid, listDirSync(env.sys('bus/mdev/devices')))}`, 'accelctl list shows the live mdevs');
   }
-  return { kind: 'mdev', uuid, group: groupOf(dir), sysfsPath: env.kernelPath(dir), vfioName: uuid };
+  return { kind: 'mdev', uuid, group: readGroupLinkSync(`${dir}/iommu_group`), sysfsPath: env.kernelPath(dir), vfioName: uuid };
 }
 
 function resolvePci(env: Env, address: string): ResolvedPci {
@@ -48,7 +43,7 @@ function resolvePci(env: Env, address: string): ResolvedPci {
   if (dir === null) {
     throw new NotFoundError(`no PCI function ${address}${didYouMean(address, listDirSync(env.sys('bus/pci/devices')))}`, 'accelctl topology --all lists the PCI functions');
   }
-  return { kind: 'pci', address, group: groupOf(dir), sysfsPath: env.kernelPath(dir), vfioName: address };
+  return { kind: 'pci', address, group: readGroupLinkSync(`${dir}/iommu_group`), sysfsPath: env.kernelPath(dir), vfioName: address };
 }
 
 async function resolveGroup(env: Env, id: number): Promise<ResolvedDevice> {
