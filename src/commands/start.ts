@@ -12,11 +12,11 @@ import { AccelError, EXIT, NotFoundError, UsageError, type ExitCode } from '../e
 import { dryRunOutcome } from '../plan/dryrun.js';
 import { executePlan } from '../plan/execute.js';
 import { mutating } from '../plan/guard.js';
-import { planCreate, type CreatePlan, type CreateRequest } from '../plan/mdev.js';
+import { createdPartitions, planCreate, type CreatedPartition, type CreatePlan, type CreateRequest } from '../plan/mdev.js';
 import { attrsOf, oneUuid, optString, parentName } from '../persist/args.js';
 import { oneDefinition } from '../persist/select.js';
 import { listDefinitions, type Attr, type Definition } from '../persist/store.js';
-import { readMdev, readParentSync } from '../sysfs/mdev.js';
+import { parentNames } from '../sysfs/mdev.js';
 import { checkName } from '../validate.js';
 
 interface StartArgs {
@@ -52,20 +52,6 @@ async function request(ctx: Context, a: StartArgs): Promise<CreateRequest> {
   return { parent, type, uuids: [uuid ?? randomUUID()], attrs: extra };
 }
 
-/** The JSON entry of a partition a plan made (or found running as asked). */
-async function started(ctx: Context, req: CreateRequest, plan: CreatePlan) {
-  const uuid = req.uuids[0]!;
-  const group = (await readMdev(ctx.env, uuid))?.iommuGroup ?? null;
-  return {
-    uuid,
-    parent: req.parent,
-    type: req.type,
-    iommuGroup: group,
-    vfioDevice: group === null ? null : `/dev/vfio/${group}`,
-    created: plan.existing.length === 0,
-  };
-}
-
 export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
   if (opts.auto === true) return startAuto(ctx, args, opts);
   const parsed = parseArgs(args, opts);
@@ -76,7 +62,7 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
     const uuid = req.uuids[0]!;
     if (plan.existing.length > 0) ctx.info(`${uuid} is already running as ${req.type} on ${req.parent}: nothing to do`);
     await executePlan(ctx, plan);
-    return { json: { schemaVersion: 1, partitions: [await started(ctx, req, plan)] }, text: uuid };
+    return { json: { schemaVersion: 1, partitions: createdPartitions(ctx.env, req, plan) }, text: uuid };
   });
 }
 
@@ -96,15 +82,14 @@ async function startAuto(ctx: Context, args: string[], opts: Record<string, unkn
   const parent = p === undefined ? undefined : parentName(p);
   return mutating(ctx, 'start', async () => {
     const defs = (await listDefinitions(ctx.env, parent)).filter((d) => d.start === 'auto');
-    const partitions: Awaited<ReturnType<typeof started>>[] = [];
+    const partitions: CreatedPartition[] = [];
     const skipped: { uuid: string; parent: string; type: string; reason: string }[] = [];
     const failed: ReturnType<typeof failure>[] = [];
     const lines: string[] = [];
     const planned: CreatePlan['steps'] = [];
-    const present = new Map<string, boolean>();
+    const present = new Set(parentNames(ctx.env));
     for (const d of defs) {
-      if (!present.has(d.parent)) present.set(d.parent, readParentSync(ctx.env, d.parent, false) !== null);
-      if (!present.get(d.parent)) {
+      if (!present.has(d.parent)) {
         skipped.push({ uuid: d.uuid, parent: d.parent, type: d.type, reason: 'parent not present' });
         lines.push(`skipped ${d.uuid}: parent ${d.parent} is not present`);
         continue;
@@ -117,7 +102,7 @@ async function startAuto(ctx: Context, args: string[], opts: Record<string, unkn
           continue;
         }
         await executePlan(ctx, plan);
-        const part = await started(ctx, req, plan);
+        const part = createdPartitions(ctx.env, req, plan)[0]!;
         partitions.push(part);
         lines.push(part.created ? `started ${d.uuid} (${d.type} on ${d.parent})` : `${d.uuid} already running (${d.type} on ${d.parent})`);
       } catch (err) {

@@ -1,6 +1,7 @@
 /** Plans for creating and removing mdevs (KERNEL.md §1). */
 import { existsSync, lstatSync } from 'node:fs';
 import type { Env } from '../env.js';
+import { readGroupLinkSync } from '../sysfs/attr.js';
 import { BusyError, NotFoundError } from '../errors.js';
 import { parentNames, parentTypeDir, mdevDir, readMdev, readParent, type Mdev, type MdevType } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
@@ -83,6 +84,31 @@ export async function planCreate(env: Env, req: CreateRequest): Promise<CreatePl
     );
   }
   return { steps: fresh.flatMap((u) => createSteps(env, req, u)), existing };
+}
+
+/** What create and start report of each partition a plan made, or found running as asked. */
+export interface CreatedPartition {
+  uuid: string;
+  parent: string;
+  type: string;
+  iommuGroup: number | null;
+  vfioDevice: string | null;
+  created: boolean;
+}
+
+/** After the plan ran: each of the request's partitions with the group the kernel gave it. */
+export function createdPartitions(env: Env, req: CreateRequest, plan: CreatePlan): CreatedPartition[] {
+  return req.uuids.map((uuid) => {
+    const group = readGroupLinkSync(`${mdevDir(env, uuid)}/iommu_group`);
+    return {
+      uuid,
+      parent: req.parent,
+      type: req.type,
+      iommuGroup: group,
+      vfioDevice: group === null ? null : `/dev/vfio/${group}`,
+      created: !plan.existing.includes(uuid),
+    };
+  });
 }
 
 /** Removes one mdev; undone by creating it again with the same UUID and type. */
