@@ -14,7 +14,7 @@ import { executePlan } from '../plan/execute.js';
 import { mutating } from '../plan/guard.js';
 import { inUse } from '../plan/inuse.js';
 import { readMemory, writeMemory } from '../plan/memory.js';
-import { bindSteps, currentDriver, driverLoaded, isVfioDriver } from '../plan/pci.js';
+import { bindSteps, currentDriver, isVfioDriver, requireDriver } from '../plan/pci.js';
 import { wait, type Step } from '../plan/types.js';
 import { existsSync } from '../sysfs/attr.js';
 import { refuseHeld } from '../plan/held.js';
@@ -59,9 +59,7 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
   return mutating(ctx, 'bind', async () => {
     const fn = await pciFunction(env, args[0], 'bind');
     const owner = typeof opts.owner === 'string' ? resolveOwner(env, opts.owner) : null;
-    if (!driverLoaded(env, driver)) {
-      throw new NotFoundError(`driver ${driver} is not loaded (no ${env.kernelPath(env.sys('bus/pci/drivers', driver))})`, `modprobe ${driver}`);
-    }
+    requireDriver(env, driver);
     const others = isVfioDriver(driver) ? await groupBlockers(env, fn) : [];
     if (others.length > 0 && opts.group !== true) {
       throw new BusyError(

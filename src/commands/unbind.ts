@@ -5,13 +5,13 @@
  */
 import type { Context, Outcome } from '../context.js';
 import type { Env } from '../env.js';
-import { BusyError, NotFoundError, UsageError } from '../errors.js';
+import { BusyError, UsageError } from '../errors.js';
 import { pciFunction } from '../plan/device.js';
 import { dryRunOutcome } from '../plan/dryrun.js';
 import { executePlan } from '../plan/execute.js';
 import { mutating } from '../plan/guard.js';
 import { forgetMemory, readMemory } from '../plan/memory.js';
-import { currentDriver, driverLoaded, isVfioDriver, releaseSteps } from '../plan/pci.js';
+import { currentDriver, isVfioDriver, releaseSteps, requireDriver } from '../plan/pci.js';
 import { refuseHeld } from '../plan/held.js';
 import type { PciFunction } from '../sysfs/pci.js';
 import { checkDriver } from '../validate.js';
@@ -22,9 +22,7 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
   const { env } = ctx;
   return mutating(ctx, 'unbind', async () => {
     const fn = await pciFunction(env, args[0], 'unbind');
-    if (asked !== null && !driverLoaded(env, asked)) {
-      throw new NotFoundError(`driver ${asked} is not loaded (no ${env.kernelPath(env.sys('bus/pci/drivers', asked))})`, `modprobe ${asked}`);
-    }
+    if (asked !== null) requireDriver(env, asked);
     if (!isVfioDriver(fn.driver) && !isVfioDriver(fn.driverOverride)) {
       if (ctx.dryRun) return dryRunOutcome(ctx, { steps: [] });
       ctx.info(`${fn.address} is not bound to a VFIO driver (${fn.driver ?? 'no driver'}): nothing to do`);

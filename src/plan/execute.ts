@@ -6,6 +6,7 @@
  */
 import { AccelError, errnoName, FailedError, fromErrno, KernelError, NotFoundError } from '../errors.js';
 import type { Context } from '../context.js';
+import { describeStep } from './dryrun.js';
 import { kernelOf, type KernelWriter } from './writer.js';
 import type { Plan, Step, WaitStep, WriteStep } from './types.js';
 import { replaceFile } from '../files.js';
@@ -60,12 +61,13 @@ function writeError(ctx: Context, step: WriteStep, err: unknown): AccelError {
 /** Runs one step; returns true when a bounded write is still pending. */
 async function runStep(ctx: Context, kernel: KernelWriter, step: Step): Promise<boolean> {
   const { env } = ctx;
+  // The same line a dry run prints for the step.
+  if (step.kind !== 'wait') ctx.trace(describeStep(ctx, step));
   switch (step.kind) {
     case 'wait':
       await waitFor(ctx, step);
       return false;
     case 'chown':
-      ctx.trace(`chown ${env.kernelPath(step.path)} ${step.uid}:${step.gid}`);
       try {
         kernel.chown(step.path, step.uid, step.gid);
       } catch (err) {
@@ -73,7 +75,6 @@ async function runStep(ctx: Context, kernel: KernelWriter, step: Step): Promise<
       }
       return false;
     case 'file':
-      ctx.trace(step.content === null ? `delete ${env.kernelPath(step.path)}` : `file  ${env.kernelPath(step.path)} <- ${JSON.stringify(step.content)}`);
       try {
         replaceFile(step.path, step.content);
       } catch (err) {
@@ -81,7 +82,6 @@ async function runStep(ctx: Context, kernel: KernelWriter, step: Step): Promise<
       }
       return false;
     case 'write':
-      ctx.trace(`write ${env.kernelPath(step.path)} <- ${JSON.stringify(step.value)}`);
       if (step.boundedMs === undefined) {
         try {
           kernel.write(step.path, step.value);

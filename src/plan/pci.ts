@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Env } from '../env.js';
+import { NotFoundError } from '../errors.js';
 import { readLinkNameSync } from '../sysfs/attr.js';
 import { pciDir, type PciFunction } from '../sysfs/pci.js';
 import { wait, write, type Step } from './types.js';
@@ -69,4 +70,9 @@ export function releaseSteps(env: Env, fn: PciFunction, override: string | null,
   return [...setOverride(env, fn, override), ...unbindFrom(env, fn), ...(reprobe ? probe(env, fn, expect) : [])];
 }
 
-export const driverLoaded = (env: Env, driver: string): boolean => existsSync(driverDir(env, driver));
+/** bind and unbind name a driver: it must be loaded (its directory under /sys/bus/pci/drivers). */
+export function requireDriver(env: Env, driver: string): void {
+  if (!existsSync(driverDir(env, driver))) {
+    throw new NotFoundError(`driver ${driver} is not loaded (no ${env.kernelPath(driverDir(env, driver))})`, `modprobe ${driver}`);
+  }
+}

@@ -72,7 +72,3 @@ export const wait = (what: string, check: WaitStep['check'], timeoutMs = 5000): 
   check,
   timeoutMs,
 });
-
-/** Steps that change something (waits only observe). */
-export const mutations = (plan: Plan): (WriteStep | ChownStep | FileStep)[] =>
-  plan.steps.filter((s): s is WriteStep | ChownStep | FileStep => s.kind !== 'wait');
