@@ -17,31 +17,19 @@ function write(fd: number, text: string): void {
   if (text.length === 0) return;
   // Synchronous so output is complete before process.exit, also on pipes.
   // The string goes out as it is (no Buffer copy of a megabyte of JSON);
-  // only a short write (a full pipe) continues from a Buffer.
-  let buf: Buffer;
-  try {
-    const n = writeSync(fd, text);
-    const total = Buffer.byteLength(text);
-    if (n === total) return;
-    buf = Buffer.from(text).subarray(n);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EPIPE') return;
-    if (code !== 'EAGAIN') throw e;
-    buf = Buffer.from(text);
-  }
-  while (buf.length > 0) {
+  // only after a short write (a full pipe) does the rest go as a Buffer.
+  let rest: string | Buffer = text;
+  for (;;) {
     try {
-      const n = writeSync(fd, buf);
-      buf = buf.subarray(n);
+      const [n, len] = typeof rest === 'string' ? [writeSync(fd, rest), Buffer.byteLength(rest)] : [writeSync(fd, rest), rest.length];
+      if (n === len) return;
+      rest = (typeof rest === 'string' ? Buffer.from(rest) : rest).subarray(n);
     } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return;
+      if (code !== 'EAGAIN') throw e;
       // A full non-blocking pipe: wait a millisecond for the reader rather than spin.
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
-        Atomics.wait(pause, 0, 0, 1);
-        continue;
-      }
-      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
-      throw e;
+      Atomics.wait(pause, 0, 0, 1);
     }
   }
 }
@@ -117,30 +105,21 @@ function reportError(err: unknown): number {
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram(runCommand, commandIn(argv));
-  program.exitOverride();
-  program.configureOutput({
-    writeOut: (s) => write(1, s),
-    writeErr: (s) => write(2, s),
-    outputError: (s, w) => w(s.replace(/^error: /, 'accelctl: ')),
-  });
-  for (const c of program.commands) {
-    c.exitOverride();
-    c.configureOutput({
-      writeOut: (s) => write(1, s),
-      writeErr: (s) => write(2, s),
-      outputError: (s, w) => w(s.replace(/^error: /, 'accelctl: ')),
-    });
-  }
+  const output = {
+    writeOut: (s: string) => write(1, s),
+    writeErr: (s: string) => write(2, s),
+    outputError: (s: string, w: (s: string) => void) => w(s.replace(/^error: /, 'accelctl: ')),
+  };
+  for (const c of [program, ...program.commands]) c.exitOverride().configureOutput(output);
   try {
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
-      if (err.code === 'commander.executeSubCommandAsync') return EXIT.ok;
-      // Missing or unknown command: commander printed help or the message.
-      if (err.code === 'commander.missingMandatoryOptionValue' || err.exitCode !== 0) {
-        if (err.code !== 'commander.help') write(2, `hint: accelctl --help lists the commands; accelctl COMMAND --help its options\n`);
+      // Unknown command or option, missing argument: commander printed the message.
+      if (err.exitCode !== 0) {
+        write(2, `hint: accelctl --help lists the commands; accelctl COMMAND --help its options\n`);
         return EXIT.usage;
       }
       return EXIT.ok;
