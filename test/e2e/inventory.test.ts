@@ -1,21 +1,17 @@
 // The inventory commands on the real 6.1 kernel: what accelctl reports must
 // match what the guest's sysfs says and what mdevctl says about the same host.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootGuest, type Guest, type RunOptions } from '../sandbox/guest.js';
+import { bootGuest, type Guest } from '../sandbox/guest.js';
 import { guestOut } from './helpers.js';
 
 let guest: Guest;
-/** The checkout's accelctl in the guest (the build is atomic, so no private copy is needed). */
-function accelctl(args: string[], opts: RunOptions = {}) {
-  return guest.accelctl(args, opts);
-}
 const U1 = 'e2e00000-0000-4000-8000-000000000001';
 const U2 = 'e2e00000-0000-4000-8000-000000000002';
 
 const out = (script: string, user?: string): Promise<string> => guestOut(guest, script, user ? { user } : {});
 
 async function json<T>(args: string[], user?: string): Promise<T> {
-  const r = await accelctl([...args, '--json'], user ? { user } : {});
+  const r = await guest.accelctl([...args, '--json'], user ? { user } : {});
   if (r.code !== 0) throw new Error(`accelctl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
@@ -150,9 +146,9 @@ describe('inventory on the real kernel', () => {
   });
 
   it('errors on the real host: unknown parent exits 3, --near-node 7 exits 3', async () => {
-    const r = await accelctl(['types', '--parent', 'mtt']);
+    const r = await guest.accelctl(['types', '--parent', 'mtt']);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/no mdev parent mtt; did you mean mtty\?/);
-    expect((await accelctl(['topology', '--near-node', '7'])).code).toBe(3);
+    expect((await guest.accelctl(['topology', '--near-node', '7'])).code).toBe(3);
   });
 });

@@ -3,12 +3,10 @@
 // client (the guest's QEMU), bind/unbind of an edu, a NIC in use, --owner,
 // SR-IOV on the NVMe PF, dry runs and the root check.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootGuest, REPO, shq, type Guest, type RunResult } from '../sandbox/guest.js';
+import { ACCELCTL_BIN as BIN, bootGuest, shq, type Guest, type RunResult } from '../sandbox/guest.js';
 import { guestOut } from './helpers.js';
 
 let guest: Guest;
-// ACCELCTL_E2E_BIN runs another build of the same sources (e.g. a private dist).
-const BIN = process.env.ACCELCTL_E2E_BIN ?? `${REPO}/bin/accelctl`;
 const TYPES = '/sys/class/mdev_bus/mtty/mdev_supported_types';
 const EDU = '0000:81:00.0';
 const NIC = '0000:00:03.0';
@@ -16,7 +14,7 @@ const NVME = '0000:01:00.0';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const ax = (args: string[], opts: { user?: string; env?: Record<string, string> } = {}): Promise<RunResult> =>
-  guest.sh(`node ${shq(BIN)} ${args.map(shq).join(' ')}`, { timeoutMs: 60_000, ...opts });
+  guest.accelctl(args, { timeoutMs: 60_000, ...opts });
 
 const out = (script: string): Promise<string> => guestOut(guest, script);
 

@@ -4,17 +4,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootGuest, REPO, shq, type Guest, type RunResult } from '../sandbox/guest.js';
+import { ACCELCTL_BIN, bootGuest, REPO, shq, type Guest, type RunResult } from '../sandbox/guest.js';
 import { guestOut } from './helpers.js';
 
 let guest: Guest;
-const BIN = process.env.ACCELCTL_E2E_BIN ?? `${REPO}/bin/accelctl`;
 const U1 = '5b0f0000-0000-4000-8000-000000000001';
 const U2 = '5b0f0000-0000-4000-8000-000000000002';
 const GOLDEN = (name: string) => fs.readFileSync(path.join(REPO, 'test/unit/persist/golden', name), 'utf8');
 
-const ax = (args: string[], opts: { user?: string } = {}): Promise<RunResult> =>
-  guest.sh(`node ${shq(BIN)} ${args.map(shq).join(' ')}`, { timeoutMs: 60_000, ...opts });
+const ax = (args: string[], opts: { user?: string } = {}): Promise<RunResult> => guest.accelctl(args, { timeoutMs: 60_000, ...opts });
 
 const out = (script: string): Promise<string> => guestOut(guest, script, { timeoutMs: 60_000 });
 
@@ -134,7 +132,7 @@ describe('definitions and plans on the real kernel, next to mdevctl', () => {
     const defined = (await out('mdevctl list -d')).split('\n').sort();
     expect(defined).toEqual(now.map((u) => `${u} mtty ${u === U2 ? 'mtty-2' : 'mtty-1'} auto (active)`).sort());
 
-    const e = await out(`node ${shq(BIN)} export > /tmp/export.yaml && cat /tmp/export.yaml`);
+    const e = await out(`node ${shq(ACCELCTL_BIN)} export > /tmp/export.yaml && cat /tmp/export.yaml`);
     expect(e).toContain('persist: true');
     const r = await ax(['apply', '-f', '/tmp/export.yaml', '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -5,18 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectSchema } from '../../src/schemas/inspect.js';
 import { selftestSchema } from '../../src/schemas/selftest.js';
-import { bootGuest, REPO, shq, type Guest, type RunResult } from '../sandbox/guest.js';
+import { bootGuest, type Guest, type RunResult } from '../sandbox/guest.js';
 import { checkXml, parseExposition } from '../unit/selftest-parsers.js';
 import { guestOut } from './helpers.js';
 
 let guest: Guest;
-const BIN = process.env.ACCELCTL_E2E_BIN ?? `${REPO}/bin/accelctl`;
 const MTTY = 'c0ffee00-0000-4000-8000-000000000001';
 const HELD = 'c0ffee00-0000-4000-8000-000000000002';
 const CREATE = '/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create';
 let edus: string[] = [];
 
-const ax = (args: string[]): Promise<RunResult> => guest.sh(`node ${shq(BIN)} ${args.map(shq).join(' ')}`, { timeoutMs: 120_000 });
+const ax = (args: string[]): Promise<RunResult> => guest.accelctl(args, { timeoutMs: 120_000 });
 
 const out = (script: string): Promise<string> => guestOut(guest, script);
 

@@ -27,7 +27,7 @@ export interface RunOptions {
 export interface Guest {
   /** /bin/sh -c script in the guest, as root unless opts.user; cwd is the checkout. */
   sh(script: string, opts?: RunOptions): Promise<RunResult>;
-  /** node <repo>/bin/accelctl ...args, each argument shell-quoted. */
+  /** node ACCELCTL_BIN ...args, each argument shell-quoted. */
   accelctl(args: string[], opts?: RunOptions): Promise<RunResult>;
   /** The guest console (kernel log, init messages) so far. */
   consoleLog(): string;
@@ -64,6 +64,7 @@ export interface SandboxInfo {
 
 export const SANDBOX_DIR: string;
 export const REPO: string;
+export const ACCELCTL_BIN: string;
 export function shq(s: string): string;
 export function ensureSandbox(): Promise<void>;
 export function sandboxInfo(): SandboxInfo;

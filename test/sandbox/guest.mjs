@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 export const SANDBOX_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(SANDBOX_DIR, '../..');
+/** The accelctl the guest runs: the checkout's, or another build of the same sources (ACCELCTL_E2E_BIN). */
+export const ACCELCTL_BIN = process.env.ACCELCTL_E2E_BIN ?? path.join(REPO, 'bin/accelctl');
 const CACHE_ROOT = path.join(REPO, '.sandbox-cache');
 const AGENT_PORT = 'accelctl.agent';
 const CONSOLE_TAIL_LINES = 40;
@@ -332,7 +334,7 @@ export async function bootGuest(opts = {}) {
       return { code: r.code, signal: r.signal ?? null, stdout: r.stdout, stderr: r.stderr, ms: r.ms, timedOut: !!r.timedOut };
     },
     accelctl(args, o = {}) {
-      return guest.sh(`exec node ${shq(path.join(REPO, 'bin/accelctl'))} ${args.map(shq).join(' ')}`, o);
+      return guest.sh(`exec node ${shq(ACCELCTL_BIN)} ${args.map(shq).join(' ')}`, o);
     },
     consoleLog,
     async close() {
