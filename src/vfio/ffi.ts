@@ -25,7 +25,7 @@ const EPOLL_EVENT_SIZE = process.arch === 'x64' ? 12 : 16;
 const EPOLL_DATA_OFF = process.arch === 'x64' ? 4 : 8;
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v, k]));
-export const errnoName = (n: number): string => ERRNO_NAMES.get(n) ?? `errno ${n}`;
+const errnoName = (n: number): string => ERRNO_NAMES.get(n) ?? `errno ${n}`;
 
 let cached: Sys | undefined;
 

@@ -16,6 +16,7 @@ import { Container } from './container.js';
 import type { Device } from './device.js';
 import { Group } from './group.js';
 import { closeAll, type VfioIo } from './io.js';
+import { VFIO_API_VERSION } from './structs.js';
 import { O_CLOEXEC, O_RDWR, SysError } from './sys.js';
 
 export interface Session {
@@ -79,9 +80,9 @@ export async function openSession(io: VfioIo, env: Env, dev: ResolvedDevice, pha
       const c = new Container(io, openNode(io, env, '/dev/vfio/vfio', 'the VFIO container'));
       cleanup.unshift(() => c.close());
       const version = c.apiVersion();
-      if (version !== 0) throw new FailedError(`VFIO API version ${version} is not the 0 this tool speaks`);
+      if (version !== VFIO_API_VERSION) throw new FailedError(`VFIO API version ${version} is not the ${VFIO_API_VERSION} this tool speaks`);
       return c;
-    }, () => '/dev/vfio/vfio, API version 0');
+    }, () => `/dev/vfio/vfio, API version ${VFIO_API_VERSION}`);
     const groupPath = `/dev/vfio/${dev.group}`;
     const group = new Group(io, openNode(io, env, groupPath, `group of ${dev.vfioName}`), dev.group);
     cleanup.unshift(() => group.close());

@@ -121,7 +121,6 @@ export const IOCTL = {
   IOMMU_MAP_DMA: io(13),
   IOMMU_UNMAP_DMA: io(14),
 } as const;
-export type IoctlName = keyof typeof IOCTL;
 
 export const VFIO_API_VERSION = 0;
 export const EXTENSIONS = {
