@@ -11,11 +11,13 @@ export const CreatedPartition = z.object({
   created: z.boolean().describe('false when it already existed as asked (an idempotent create)'),
 });
 
-export const CreateOutput = z.union([z.object({ schemaVersion, partitions: z.array(CreatedPartition) }), DryRunOutput]);
+const Created = z.object({ schemaVersion, partitions: z.array(CreatedPartition) });
+
+export const CreateOutput = z.union([Created, DryRunOutput]);
 
 /** `start`: one partition; with `--auto`, every auto definition's outcome. */
 export const StartOutput = z.union([
-  z.object({ schemaVersion, partitions: z.array(CreatedPartition) }),
+  Created,
   z
     .object({
       schemaVersion,
