@@ -16,16 +16,17 @@ const GONE = new Set(['ENOENT', 'ENOTDIR', 'ENODEV', 'ENXIO']);
 /** Unreadable without privileges: unknown to an unprivileged inventory, not fatal. */
 const DENIED = new Set(['EACCES', 'EPERM']);
 
-export function isGone(err: unknown): boolean {
-  return GONE.has(errnoName(err) ?? '');
+/** Gone, or not ours to read: an attribute or link that reads as unknown. */
+function unreadable(err: unknown): boolean {
+  const code = errnoName(err) ?? '';
+  return GONE.has(code) || DENIED.has(code);
 }
 
 export function readAttrSync(env: Env, hostPath: string): string | null {
   try {
     return readFileSync(hostPath, 'utf8').trim();
   } catch (err) {
-    const code = errnoName(err) ?? '';
-    if (GONE.has(code) || DENIED.has(code)) return null;
+    if (unreadable(err)) return null;
     throw fromErrno('read', env.kernelPath(hostPath), err);
   }
 }
@@ -70,7 +71,7 @@ export function readLinkNameSync(hostPath: string, opts: LinkOptions = {}): stri
     target = readlinkSync(hostPath);
   } catch (err) {
     // EINVAL: a plain file where a link was expected; treat as no link.
-    if (isGone(err) || errnoName(err) === 'EINVAL' || DENIED.has(errnoName(err) ?? '')) return null;
+    if (unreadable(err) || errnoName(err) === 'EINVAL') return null;
     throw err;
   }
   if (opts.exists && !existsSync(hostPath)) return null;
@@ -93,7 +94,7 @@ export function listDirSync(hostPath: string): string[] {
   try {
     return readdirSync(hostPath).sort();
   } catch (err) {
-    if (isGone(err) || DENIED.has(errnoName(err) ?? '')) return [];
+    if (unreadable(err)) return [];
     throw err;
   }
 }
@@ -118,7 +119,7 @@ export function realPathSync(hostPath: string): string | null {
   try {
     return realpathSync.native(hostPath);
   } catch (err) {
-    if (isGone(err) || DENIED.has(errnoName(err) ?? '')) return null;
+    if (unreadable(err)) return null;
     throw err;
   }
 }
@@ -136,7 +137,7 @@ export function linkTargetSync(hostPath: string): string | null {
     return resolve(dirname(hostPath), readlinkSync(hostPath));
   } catch (err) {
     if (errnoName(err) === 'EINVAL') return hostPath;
-    if (isGone(err) || DENIED.has(errnoName(err) ?? '')) return null;
+    if (unreadable(err)) return null;
     throw err;
   }
 }
