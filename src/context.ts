@@ -10,9 +10,6 @@ export interface Context {
   verbose: boolean;
   quiet: boolean;
   dryRun: boolean;
-  debug: boolean;
-  /** stdout is a terminal: progress and wide tables may adapt. */
-  tty: boolean;
   /** Diagnostics on stderr (not shown with --quiet). */
   info(message: string): void;
   /** Each system write and ioctl, on stderr with -v. */
@@ -27,7 +24,6 @@ export interface Outcome {
   text?: string;
   /** Defaults to 0. */
   exitCode?: ExitCode;
-  /** Written to a file instead of stdout (health --output). */
 }
 
 export type CommandFn = (ctx: Context, args: string[], opts: Record<string, unknown>) => Promise<Outcome>;

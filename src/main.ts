@@ -63,8 +63,6 @@ function makeContext(opts: Record<string, unknown>): Context {
     verbose,
     quiet,
     dryRun: opts.dryRun === true,
-    debug: opts.debug === true,
-    tty: process.stdout.isTTY === true,
     info: (m) => {
       if (!quiet) write(2, m + '\n');
     },

@@ -240,8 +240,6 @@ export function testContext(json = true): Context {
     verbose: false,
     quiet: true,
     dryRun: false,
-    debug: false,
-    tty: false,
     info: () => {},
     warn: () => {},
     trace: () => {},

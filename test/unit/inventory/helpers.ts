@@ -36,8 +36,6 @@ export function makeCtx(env: Env, o: { json?: boolean; color?: boolean } = {}): 
     verbose: false,
     quiet: false,
     dryRun: false,
-    debug: false,
-    tty: false,
     info: (m) => messages.push(m),
     warn: (m) => messages.push(`warning: ${m}`),
     trace: (m) => messages.push(m),

@@ -47,8 +47,6 @@ export function makeHarness(opts: { dryRun?: boolean; json?: boolean; spec?: Par
     verbose: true,
     quiet: false,
     dryRun: opts.dryRun ?? false,
-    debug: false,
-    tty: false,
     info: (m) => info.push(m),
     warn: (m) => info.push(`warning: ${m}`),
     trace: (m) => trace.push(m),
