@@ -9,7 +9,7 @@ import type { Context, Outcome } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
 import { executePlan } from '../plan/execute.js';
 import { mutating } from '../plan/guard.js';
-import { findType } from '../plan/mdev.js';
+import { typeIn } from '../plan/mdev.js';
 import { attrsOf, optString, parentName } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { defineSteps, persistDryRun } from '../persist/steps.js';
@@ -34,10 +34,11 @@ async function target(ctx: Context, n: Named, uuid: string): Promise<{ parent: s
     if (m === null) throw new NotFoundError(`no live mdev ${uuid} to define from`, 'give --parent and --type to define a new one');
     return { parent: m.parent, type: m.type };
   }
-  if ((await readParent(ctx.env, n.parent)) === null) {
+  const p = await readParent(ctx.env, n.parent);
+  if (p === null) {
     ctx.warn(`no mdev parent ${n.parent} now: defined anyway; start it once the parent is there`);
   } else {
-    await findType(ctx.env, n.parent, n.type);
+    typeIn(ctx.env, n.parent, p, n.type);
   }
   return n;
 }

@@ -8,7 +8,7 @@ import type { Context, Outcome } from '../context.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { executePlan } from '../plan/execute.js';
 import { mutating } from '../plan/guard.js';
-import { findType } from '../plan/mdev.js';
+import { typeIn } from '../plan/mdev.js';
 import { attrsOf, delAttrsOf, oneUuid, optString, parentName } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { definitionOrThrow } from '../persist/select.js';
@@ -44,7 +44,10 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
     for (const name of del) {
       if (!old.attrs.some((a) => a.name === name)) throw new NotFoundError(`the definition of ${uuid} has no attribute ${name}`);
     }
-    if (type !== undefined && type !== old.type && (await readParent(env, old.parent)) !== null) await findType(env, old.parent, type);
+    if (type !== undefined && type !== old.type) {
+      const p = await readParent(env, old.parent);
+      if (p !== null) typeIn(env, old.parent, p, type);
+    }
     const start = opts.auto === true ? 'auto' : opts.manual === true ? 'manual' : old.start;
     const def: Definition = { ...old, type: type ?? old.type, start, attrs: withAttrs(old.attrs, set, del) };
     const plan = { steps: defineSteps(env, def) };

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Env } from '../env.js';
 import { BusyError } from '../errors.js';
-import { findType } from '../plan/mdev.js';
-import { listMdevs, type Mdev } from '../sysfs/mdev.js';
+import { typeIn } from '../plan/mdev.js';
+import { listMdevs, readParent, type Mdev } from '../sysfs/mdev.js';
 import { resolveParent } from '../sysfs/resolve.js';
 import type { Desired, DesiredParent } from './planfile.js';
 import { listDefinitions, serializeDefinition, type Attr, type Definition } from './store.js';
@@ -38,7 +38,10 @@ async function diffParent(env: Env, want: DesiredParent, live: Mdev[], everywher
   const { parent } = want;
   // An empty list names a parent too (remove all its partitions): it must exist like any other.
   if (want.entries.length === 0) await resolveParent(env, parent);
-  for (const e of want.entries) await findType(env, parent, e.type);
+  else {
+    const p = await readParent(env, parent);
+    for (const e of want.entries) typeIn(env, parent, p, e.type);
+  }
   const pool = new Map(live.map((m) => [m.uuid, m]));
   const create: Create[] = [];
   const remove: Mdev[] = [];

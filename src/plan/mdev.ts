@@ -3,7 +3,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import type { Env } from '../env.js';
 import { readGroupLinkSync } from '../sysfs/attr.js';
 import { BusyError, NotFoundError } from '../errors.js';
-import { parentNames, parentTypeDir, mdevDir, readMdev, readParent, type Mdev, type MdevType } from '../sysfs/mdev.js';
+import { parentNames, parentTypeDir, mdevDir, readMdev, readParent, type Mdev, type MdevParent, type MdevType } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
 import { wait, write, type Step, type WriteStep } from './types.js';
 
@@ -16,7 +16,11 @@ export interface CreateRequest {
 
 /** The parent's type, or a NotFoundError with a did-you-mean. */
 export async function findType(env: Env, parent: string, type: string): Promise<MdevType> {
-  const p = await readParent(env, parent);
+  return typeIn(env, parent, await readParent(env, parent), type);
+}
+
+/** findType on a parent already read (null: it is not there), for callers that check several types or use the parent too. */
+export function typeIn(env: Env, parent: string, p: MdevParent | null, type: string): MdevType {
   if (p === null) {
     throw new NotFoundError(`no mdev parent ${parent}${didYouMean(parent, parentNames(env))}`, 'accelctl types lists parents and types');
   }
