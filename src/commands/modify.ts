@@ -9,7 +9,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { executePlan } from '../plan/execute.js';
 import { mutating } from '../plan/guard.js';
 import { typeIn } from '../plan/mdev.js';
-import { attrsOf, delAttrsOf, oneUuid, optString, parentName } from '../persist/args.js';
+import { attrsOf, delAttrsOf, oneUuid, optString, optParent } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { definitionOrThrow } from '../persist/select.js';
 import { defineSteps, persistDryRun } from '../persist/steps.js';
@@ -28,8 +28,7 @@ function withAttrs(list: Attr[], set: Attr[], del: string[]): Attr[] {
 
 export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
   const uuid = oneUuid('modify', args, opts, true)!;
-  const p = optString(opts, 'parent');
-  const parent = p === undefined ? undefined : parentName(p);
+  const parent = optParent(opts);
   const t = optString(opts, 'type');
   const type = t === undefined ? undefined : checkName(t, 'type');
   if (opts.auto === true && opts.manual === true) throw new UsageError('--auto and --manual contradict each other');

@@ -13,7 +13,7 @@ import { dryRunOutcome } from '../plan/dryrun.js';
 import { executePlan } from '../plan/execute.js';
 import { mutating } from '../plan/guard.js';
 import { createdPartitions, planCreate, type CreatedPartition, type CreatePlan, type CreateRequest } from '../plan/mdev.js';
-import { attrsOf, oneUuid, optString, parentName } from '../persist/args.js';
+import { attrsOf, oneUuid, optString, optParent } from '../persist/args.js';
 import { oneDefinition } from '../persist/select.js';
 import { listDefinitions, type Attr, type Definition } from '../persist/store.js';
 import { parentNames } from '../sysfs/mdev.js';
@@ -28,11 +28,10 @@ interface StartArgs {
 
 /** Every argument checked before the root check and the lock, so bad input is exit 2 for anyone. */
 function parseArgs(args: string[], opts: Record<string, unknown>): StartArgs {
-  const p = optString(opts, 'parent');
   const t = optString(opts, 'type');
   return {
     uuid: oneUuid('start', args, opts, false),
-    parent: p === undefined ? undefined : parentName(p),
+    parent: optParent(opts),
     type: t === undefined ? undefined : checkName(t, 'type'),
     extra: attrsOf(opts),
   };
@@ -78,8 +77,7 @@ async function startAuto(ctx: Context, args: string[], opts: Record<string, unkn
   if (args.length > 0 || extra.length > 0) {
     throw new UsageError(`start --auto starts the saved auto definitions and takes only --parent (got ${[...args, ...extra].join(' ')})`);
   }
-  const p = optString(opts, 'parent');
-  const parent = p === undefined ? undefined : parentName(p);
+  const parent = optParent(opts);
   return mutating(ctx, 'start', async () => {
     const defs = (await listDefinitions(ctx.env, parent)).filter((d) => d.start === 'auto');
     const partitions: CreatedPartition[] = [];

@@ -2,7 +2,7 @@
 import type { Context, Outcome } from '../context.js';
 import { executePlan } from '../plan/execute.js';
 import { mutating } from '../plan/guard.js';
-import { oneUuid, optString, parentName } from '../persist/args.js';
+import { oneUuid, optParent } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { persistDryRun, undefineSteps } from '../persist/steps.js';
 import { findDefinitions } from '../persist/store.js';
@@ -10,8 +10,7 @@ import { definitionOrThrow } from '../persist/select.js';
 
 export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
   const uuid = oneUuid('undefine', args, opts, true)!;
-  const p = optString(opts, 'parent');
-  const parent = p === undefined ? undefined : parentName(p);
+  const parent = optParent(opts);
   return mutating(ctx, 'undefine', async () => {
     const { env } = ctx;
     // Every parent's definition of the UUID unless --parent narrows it, as mdevctl undefine does.

@@ -17,6 +17,12 @@ export const delAttrsOf = (opts: Record<string, unknown>): string[] => many(opts
 export const optString = (opts: Record<string, unknown>, key: string): string | undefined =>
   typeof opts[key] === 'string' ? (opts[key] as string) : undefined;
 
+/** --parent, checked as parentName does, when given. */
+export function optParent(opts: Record<string, unknown>): string | undefined {
+  const p = optString(opts, 'parent');
+  return p === undefined ? undefined : parentName(p);
+}
+
 /** The one UUID a command acts on: the argument, or --uuid; both must agree. */
 export function oneUuid(command: string, args: string[], opts: Record<string, unknown>, required: boolean): string | undefined {
   const fromOpt = optString(opts, 'uuid');
