@@ -4,8 +4,7 @@
  * kernel's default). A function bind found driverless is left driverless.
  */
 import type { Context, Outcome } from '../context.js';
-import type { Env } from '../env.js';
-import { BusyError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { pciFunction } from '../plan/device.js';
 import { dryRunOutcome } from '../plan/dryrun.js';
 import { executePlan } from '../plan/execute.js';
@@ -13,7 +12,6 @@ import { mutating } from '../plan/guard.js';
 import { forgetMemory, readMemory } from '../plan/memory.js';
 import { currentDriver, isVfioDriver, releaseSteps, requireDriver } from '../plan/pci.js';
 import { refuseHeld } from '../plan/held.js';
-import type { PciFunction } from '../sysfs/pci.js';
 import { checkDriver } from '../validate.js';
 
 export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
