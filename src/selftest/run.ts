@@ -36,8 +36,9 @@ export async function selftestDevice(io: VfioIo, env: Env, dev: ResolvedDevice, 
   let profile: Profile = profileByName(opts.profile) ?? profileForId(null);
   try {
     const p = { r, s, sys: io.sys, dev, iterations: opts.iterations, quick: opts.quick };
-    if (genericSteps(p)) {
-      const isPci = (s.device.info().flags & DEVICE_FLAGS.PCI) !== 0;
+    const info = genericSteps(p);
+    if (info) {
+      const isPci = (info.flags & DEVICE_FLAGS.PCI) !== 0;
       const id = isPci
         ? (r.step('pci id', () => `${hex4(s.device.readU16(PCI_REGION.CONFIG, 0))}:${hex4(s.device.readU16(PCI_REGION.CONFIG, 2))}`) ?? null)
         : null;
@@ -47,7 +48,7 @@ export async function selftestDevice(io: VfioIo, env: Env, dev: ResolvedDevice, 
       } else {
         profile.run(p);
       }
-      resetStep(p);
+      resetStep(p, info);
     }
   } finally {
     try {

@@ -5,6 +5,7 @@
  */
 import { FailedError, KernelError } from '../../errors.js';
 import type { IommuInfo } from '../../vfio/container.js';
+import type { DeviceInfo } from '../../vfio/device.js';
 import { EventWaiter } from '../../vfio/events.js';
 import { DEVICE_FLAGS, IRQ_INFO_FLAGS, IRQ_SET, PCI_IRQ, REGION_FLAGS } from '../../vfio/structs.js';
 import { Skip } from '../runner.js';
@@ -83,11 +84,11 @@ function irqLoopback(p: ProfileRun, t: { remainingMs(): number }): string {
   return `${usable === PCI_IRQ.MSI ? 'MSI' : 'INTx'} eventfd fired through epoll`;
 }
 
-/** The generic steps; returns false when the device is unusable and the profile should not go on. */
-export function genericSteps(p: ProfileRun): boolean {
+/** The generic steps; returns the device info, or null when the device is unusable and the profile should not go on. */
+export function genericSteps(p: ProfileRun): DeviceInfo | null {
   const { r, s } = p;
   const info = r.step('device info', () => s.device.info(), (i) => `flags ${i.flagNames.join('|') || '-'}, ${i.numRegions} regions, ${i.numIrqs} irqs`);
-  if (!info) return false;
+  if (!info) return null;
   r.step('regions readable', () => checkRegions(p, info.numRegions));
   const iommu = r.step('iommu info', () => s.container.iommuInfo(), (i) => {
     const ranges = i.caps.find((c) => c.iovaRanges)?.iovaRanges ?? [];
@@ -95,12 +96,11 @@ export function genericSteps(p: ProfileRun): boolean {
   });
   if (iommu) r.step('dma map/unmap', () => dmaRoundTrip(p, iommu));
   r.step('interrupt loopback', (t) => irqLoopback(p, t));
-  return true;
+  return info;
 }
 
 /** Reset last: profiles leave the device as they found it, then the reset proves the path. */
-export function resetStep(p: ProfileRun): void {
-  const info = p.s.device.info();
+export function resetStep(p: ProfileRun, info: DeviceInfo): void {
   if ((info.flags & DEVICE_FLAGS.RESET) === 0) p.r.skip('reset', 'the device reports no reset');
   else p.r.step('reset', () => (p.s.device.reset(), 'VFIO_DEVICE_RESET done'));
 }
