@@ -2,7 +2,7 @@
 import { iommuCaps, type IommuCap } from './caps.js';
 import { closeAll, kcall, type VfioIo } from './io.js';
 import {
-  decode, dmaMap, dmaUnmap, DMA_MAP_FLAGS, encode, EXTENSIONS, flagNames, IOCTL, IOMMU_INFO_FLAGS, iommuType1Info,
+  decode, dmaMap, dmaUnmap, DMA_MAP_FLAGS, encode, EXTENSIONS, flagNames, IOCTL, IOMMU_INFO_FLAGS, iommuType1Info, queryWithCaps,
 } from './structs.js';
 
 export interface IommuInfo {
@@ -49,14 +49,9 @@ export class Container {
   }
 
   iommuInfo(): IommuInfo {
-    let buf = encode(iommuType1Info, { argsz: iommuType1Info.size });
-    kcall(this.io, 'VFIO_IOMMU_GET_INFO', TARGET, () => this.io.sys.ioctl(this.fd, IOCTL.IOMMU_GET_INFO, buf));
-    const argsz = decode(iommuType1Info, buf).argsz;
-    // The caps did not fit: the kernel says how much room they need.
-    if (argsz > buf.length) {
-      buf = encode(iommuType1Info, { argsz }, argsz);
-      kcall(this.io, 'VFIO_IOMMU_GET_INFO', TARGET, () => this.io.sys.ioctl(this.fd, IOCTL.IOMMU_GET_INFO, buf));
-    }
+    const buf = queryWithCaps(iommuType1Info, {}, (b) =>
+      kcall(this.io, 'VFIO_IOMMU_GET_INFO', TARGET, () => this.io.sys.ioctl(this.fd, IOCTL.IOMMU_GET_INFO, b)),
+    );
     const info = decode(iommuType1Info, buf);
     const hasCaps = (info.flags & IOMMU_INFO_FLAGS.CAPS) !== 0 && info.cap_offset !== 0;
     return {

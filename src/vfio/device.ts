@@ -9,7 +9,7 @@ import { closeAll, kcall, type VfioIo } from './io.js';
 import { SysError, type Mapping } from './sys.js';
 import {
   decode, DEVICE_FLAGS, deviceInfo, encode, flagNames, IOCTL, IRQ_INFO_FLAGS, IRQ_SET, irqInfo, irqSet,
-  REGION_FLAGS, regionInfo,
+  queryWithCaps, REGION_FLAGS, regionInfo,
 } from './structs.js';
 
 export interface DeviceInfo {
@@ -62,13 +62,7 @@ export class Device {
   regionInfo(index: number): RegionInfo {
     const known = this.regions.get(index);
     if (known) return known;
-    let buf = encode(regionInfo, { argsz: regionInfo.size, index });
-    this.ioctl('VFIO_DEVICE_GET_REGION_INFO', IOCTL.DEVICE_GET_REGION_INFO, buf);
-    const argsz = decode(regionInfo, buf).argsz;
-    if (argsz > buf.length) {
-      buf = encode(regionInfo, { argsz, index }, argsz);
-      this.ioctl('VFIO_DEVICE_GET_REGION_INFO', IOCTL.DEVICE_GET_REGION_INFO, buf);
-    }
+    const buf = queryWithCaps(regionInfo, { index }, (b) => this.ioctl('VFIO_DEVICE_GET_REGION_INFO', IOCTL.DEVICE_GET_REGION_INFO, b));
     const r = decode(regionInfo, buf);
     const info: RegionInfo = {
       index,

@@ -45,6 +45,26 @@ export function encode<F extends Record<string, FieldType>>(s: Struct<F>, values
   return buf;
 }
 
+/**
+ * An info query with a capability chain (region info, IOMMU info): the first
+ * call may not leave room for the caps, so the kernel's argsz says how much
+ * to give on a second call. Returns the buffer of the call that fitted.
+ */
+export function queryWithCaps<F extends Record<string, FieldType> & { argsz: 'u32' }>(
+  s: Struct<F>,
+  values: Partial<Decoded<F>>,
+  call: (buf: Buffer) => void,
+): Buffer {
+  let buf = encode(s, { ...values, argsz: s.size });
+  call(buf);
+  const { argsz } = decode(s, buf) as { argsz: number };
+  if (argsz > buf.length) {
+    buf = encode(s, { ...values, argsz }, argsz);
+    call(buf);
+  }
+  return buf;
+}
+
 export const capHeader = struct('vfio_info_cap_header', 8, { id: [0, 'u16'], version: [2, 'u16'], next: [4, 'u32'] });
 export const groupStatus = struct('vfio_group_status', 8, { argsz: [0, 'u32'], flags: [4, 'u32'] });
 export const deviceInfo = struct('vfio_device_info', 20, {
