@@ -19,6 +19,9 @@ export function pageSizes(bitmap: bigint): number[] {
   return out;
 }
 
+/** The IOVA ranges the IOMMU reported (its IOVA-range capability), null when it reported none. */
+export const iovaRanges = (info: IommuInfo): { start: string; end: string }[] | null => info.caps.find((c) => c.iovaRanges)?.iovaRanges ?? null;
+
 const TARGET = '/dev/vfio/vfio';
 
 export class Container {

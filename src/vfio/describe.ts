@@ -3,6 +3,7 @@ import { AccelError, KernelError } from '../errors.js';
 import type { ResolvedDevice } from '../sysfs/resolve.js';
 import type { InspectDevice } from '../schemas/inspect.js';
 import { hex } from './caps.js';
+import { iovaRanges } from './container.js';
 import type { Session } from './open.js';
 import { pciCaps } from './pcicaps.js';
 import { DEVICE_FLAGS, nameOf, PCI_IRQ, PCI_REGION } from './structs.js';
@@ -52,7 +53,7 @@ export function describeDevice(s: Session, dev: ResolvedDevice): InspectDevice {
     }
   }
   const iommu = s.container.iommuInfo();
-  const ranges = iommu.caps.find((c) => c.iovaRanges)?.iovaRanges ?? null;
+  const ranges = iovaRanges(iommu);
   const avail = iommu.caps.find((c) => c.dmaAvailable !== undefined)?.dmaAvailable ?? null;
   return {
     device: dev.vfioName,

@@ -10,7 +10,7 @@ import { EventWaiter } from '../../vfio/events.js';
 import type { Mapping } from '../../vfio/sys.js';
 import { PCI_IRQ, PCI_REGION } from '../../vfio/structs.js';
 import { percentile, round, StepTimeout, type StepClock } from '../runner.js';
-import { pickIova } from './generic.js';
+import { testIova } from './generic.js';
 import type { Profile, ProfileRun } from './types.js';
 
 // 32-bit register indexes into the BAR0 Uint32Array.
@@ -98,8 +98,7 @@ function factorials(p: ProfileRun, regs: Uint32Array, n: number, t: StepClock): 
 
 function dmaStep(p: ProfileRun, regs: Uint32Array, rounds: number, t: StepClock): string {
   const iommu = p.s.container.iommuInfo();
-  const iova = pickIova(iommu, PAGE);
-  if (iova === null) throw new FailedError('no IOVA range has room below 256 MiB');
+  const iova = testIova(iommu, PAGE);
   const buf: Mapping = p.sys.mmapAnon(PAGE);
   const waiter = new EventWaiter(p.sys);
   const latencies: number[] = [];

@@ -4,7 +4,7 @@
  * the device offers it. Each profile runs these first.
  */
 import { FailedError, KernelError } from '../../errors.js';
-import type { IommuInfo } from '../../vfio/container.js';
+import { iovaRanges, type IommuInfo } from '../../vfio/container.js';
 import type { DeviceInfo } from '../../vfio/device.js';
 import { EventWaiter } from '../../vfio/events.js';
 import { DEVICE_FLAGS, IRQ_INFO_FLAGS, IRQ_SET, PCI_IRQ, REGION_FLAGS } from '../../vfio/structs.js';
@@ -16,9 +16,16 @@ const PAGE = 4096;
 export const TEST_IOVA = 0x100000n;
 const IOVA_LIMIT = 1n << 28n;
 
+/** pickIova, or the step fails saying no range has room. */
+export function testIova(info: IommuInfo, size: number): bigint {
+  const iova = pickIova(info, size);
+  if (iova === null) throw new FailedError('no IOVA range has room below 256 MiB');
+  return iova;
+}
+
 /** An IOVA for `size` bytes inside a reported range, preferring TEST_IOVA; null when none fits below 256 MiB. */
 export function pickIova(info: IommuInfo, size: number): bigint | null {
-  const ranges = info.caps.find((c) => c.iovaRanges)?.iovaRanges?.map((r) => ({ start: BigInt(r.start), end: BigInt(r.end) }));
+  const ranges = iovaRanges(info)?.map((r) => ({ start: BigInt(r.start), end: BigInt(r.end) }));
   if (!ranges) return TEST_IOVA;
   const len = BigInt(size);
   const fits = (at: bigint) => ranges.some((r) => at >= r.start && at + len - 1n <= r.end) && at + len <= IOVA_LIMIT;
@@ -49,8 +56,7 @@ function checkRegions(p: ProfileRun, numRegions: number): string {
 }
 
 function dmaRoundTrip(p: ProfileRun, info: IommuInfo): string {
-  const iova = pickIova(info, PAGE);
-  if (iova === null) throw new FailedError('no IOVA range has room below 256 MiB');
+  const iova = testIova(info, PAGE);
   const buf = p.sys.mmapAnon(PAGE);
   try {
     p.s.container.mapDma(buf.addr, iova, PAGE);
@@ -91,7 +97,7 @@ export function genericSteps(p: ProfileRun): DeviceInfo | null {
   if (!info) return null;
   r.step('regions readable', () => checkRegions(p, info.numRegions));
   const iommu = r.step('iommu info', () => s.container.iommuInfo(), (i) => {
-    const ranges = i.caps.find((c) => c.iovaRanges)?.iovaRanges ?? [];
+    const ranges = iovaRanges(i) ?? [];
     return `${i.pageSizes.length} page sizes, ${ranges.length} IOVA ranges`;
   });
   if (iommu) r.step('dma map/unmap', () => dmaRoundTrip(p, iommu));
