@@ -7,7 +7,7 @@
 import type { Env } from '../env.js';
 import type { ResolvedDevice } from '../sysfs/resolve.js';
 import type { VfioIo } from '../vfio/io.js';
-import { openSession, type PhaseFn } from '../vfio/open.js';
+import { openSession } from '../vfio/open.js';
 import { DEVICE_FLAGS, PCI_REGION } from '../vfio/structs.js';
 import { genericSteps, resetStep } from './profiles/generic.js';
 import { profileByName, profileForId } from './profiles/index.js';
@@ -26,13 +26,7 @@ const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 
 export async function selftestDevice(io: VfioIo, env: Env, dev: ResolvedDevice, opts: SelftestOptions): Promise<SelftestResult> {
   const r = new Runner(opts.timeoutMs);
-  const phase: PhaseFn = (name, fn, detail) => {
-    const start = performance.now();
-    const value = fn();
-    r.steps.push({ name, ok: true, skipped: false, ms: Math.round((performance.now() - start) * 1000) / 1000, detail: detail ? detail(value) : null });
-    return value;
-  };
-  const s = await openSession(io, env, dev, phase);
+  const s = await openSession(io, env, dev, (name, fn, detail) => r.phase(name, fn, detail));
   let profile: Profile = profileByName(opts.profile) ?? profileForId(null);
   try {
     const p = { r, s, sys: io.sys, dev, iterations: opts.iterations, quick: opts.quick };

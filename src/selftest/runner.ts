@@ -16,6 +16,8 @@ export interface StepClock {
   remainingMs(): number;
   /** Throws StepTimeout once the step's time is up. */
   check(): void;
+  /** The StepTimeout to throw when a wait ran out of the step's time, naming the limit and what was awaited. */
+  timedOut(what?: string): StepTimeout;
 }
 
 export class Runner {
@@ -38,11 +40,12 @@ export class Runner {
     const clock: StepClock = {
       remainingMs: () => Math.max(0, deadline - this.now()),
       check: () => {
-        if (this.now() > deadline) throw new StepTimeout(`timed out after ${this.timeoutMs / 1000} s (--timeout)`);
+        if (this.now() > deadline) throw clock.timedOut();
       },
+      timedOut: (what) => new StepTimeout(`timed out after ${this.timeoutMs / 1000} s (--timeout)${what ? ` ${what}` : ''}`),
     };
     const record = (ok: boolean, skipped: boolean, text: string | null): void => {
-      this.steps.push({ name, ok, skipped, ms: Math.round((this.now() - start) * 1000) / 1000, detail: text });
+      this.steps.push({ name, ok, skipped, ms: round(this.now() - start), detail: text });
     };
     try {
       const value = fn(clock);
@@ -53,6 +56,14 @@ export class Runner {
       else record(false, false, err instanceof Error ? err.message : String(err));
       return undefined;
     }
+  }
+
+  /** A step that must succeed (opening the device): recorded when it does, its error thrown on to the caller. */
+  phase<T>(name: string, fn: () => T, detail?: (value: T) => string): T {
+    const start = this.now();
+    const value = fn();
+    this.steps.push({ name, ok: true, skipped: false, ms: round(this.now() - start), detail: detail ? detail(value) : null });
+    return value;
   }
 
   skip(name: string, why: string): void {

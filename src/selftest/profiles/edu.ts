@@ -9,7 +9,7 @@ import { FailedError } from '../../errors.js';
 import { EventWaiter } from '../../vfio/events.js';
 import type { Mapping } from '../../vfio/sys.js';
 import { PCI_IRQ, PCI_REGION } from '../../vfio/structs.js';
-import { percentile, round, StepTimeout, type StepClock } from '../runner.js';
+import { percentile, round, type StepClock } from '../runner.js';
 import { testIova } from './generic.js';
 import type { Profile, ProfileRun } from './types.js';
 
@@ -54,7 +54,7 @@ const factorial = (n: number): number => {
 
 function waitIrq(p: ProfileRun, waiter: EventWaiter, regs: Uint32Array, t: StepClock, what: string, bit: number): void {
   if (waiter.wait(t.remainingMs()) === 0) {
-    if (t.remainingMs() === 0) throw new StepTimeout(`timed out after ${p.r.timeoutMs / 1000} s (--timeout) waiting for the ${what} interrupt`);
+    if (t.remainingMs() === 0) throw t.timedOut(`waiting for the ${what} interrupt`);
     throw new FailedError(`no MSI for the ${what}`);
   }
   const status = regs[IRQ_STATUS]!;

@@ -8,7 +8,7 @@ import { FailedError } from '../../errors.js';
 import { EventWaiter } from '../../vfio/events.js';
 import type { Sys } from '../../vfio/sys.js';
 import { PCI_IRQ, PCI_REGION } from '../../vfio/structs.js';
-import { percentile, round, Skip, StepTimeout, type StepClock } from '../runner.js';
+import { percentile, round, Skip, type StepClock } from '../runner.js';
 import type { Profile, ProfileRun } from './types.js';
 
 const BAR0 = PCI_REGION.BAR0;
@@ -68,7 +68,7 @@ function queue(p: ProfileRun, mode: 'intx' | 'msi', n: number, t: StepClock, wai
         if (i === 0 && other && other.drain() > 0) {
           throw new Skip('mtty took the interrupt on INTx: it keeps the first MSI eventfd an mdev was given for the life of the mdev (samples/vfio-mdev/mtty.c ignores a second one); recreate the mdev to test MSI again');
         }
-        if (t.remainingMs() === 0) throw new StepTimeout(`timed out after ${p.r.timeoutMs / 1000} s (--timeout) waiting for the ${mode} interrupt of byte ${i}`);
+        if (t.remainingMs() === 0) throw t.timedOut(`waiting for the ${mode} interrupt of byte ${i}`);
         throw new FailedError(`no ${mode} interrupt for byte ${i}`);
       }
       p.sys.pread(dev.fd, b, off + UART_TX);
