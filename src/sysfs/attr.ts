@@ -4,7 +4,7 @@
  * ordinary answer here: missing files read as null, missing dirs list as [].
  * Calls are synchronous on purpose: thousands of tiny sysfs files read faster
  * in a tight loop than through the promise machinery (measured on the `large`
- * profile); the async signatures are kept for callers.
+ * profile).
  */
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -22,6 +22,7 @@ function unreadable(err: unknown): boolean {
   return GONE.has(code) || DENIED.has(code);
 }
 
+/** Trimmed content of an attribute; null if it is missing or unreadable. */
 export function readAttrSync(env: Env, hostPath: string): string | null {
   try {
     return readFileSync(hostPath, 'utf8').trim();
@@ -29,11 +30,6 @@ export function readAttrSync(env: Env, hostPath: string): string | null {
     if (unreadable(err)) return null;
     throw fromErrno('read', env.kernelPath(hostPath), err);
   }
-}
-
-/** Trimmed content of an attribute; null if it is missing or unreadable. */
-export async function readAttr(env: Env, hostPath: string): Promise<string | null> {
-  return readAttrSync(env, hostPath);
 }
 
 export interface ReadIntOptions {
@@ -46,6 +42,7 @@ export function parseIntAttr(env: Env, hostPath: string, text: string): number {
   return Number(text);
 }
 
+/** A decimal attribute (`available_instances`, `numa_node`); garbage is a MalformedError naming the file. */
 export function readIntSync(env: Env, hostPath: string, opts: ReadIntOptions = {}): number | null {
   const text = readAttrSync(env, hostPath);
   if (text === null) {
@@ -55,16 +52,12 @@ export function readIntSync(env: Env, hostPath: string, opts: ReadIntOptions = {
   return parseIntAttr(env, hostPath, text);
 }
 
-/** A decimal attribute (`available_instances`, `numa_node`); garbage is a MalformedError naming the file. */
-export async function readInt(env: Env, hostPath: string, opts: ReadIntOptions = {}): Promise<number | null> {
-  return readIntSync(env, hostPath, opts);
-}
-
 export interface LinkOptions {
   /** Also require the target to exist: a dangling link reads as null. */
   exists?: boolean;
 }
 
+/** Basename of a symlink's target (`driver` -> `vfio-pci`), null if there is no link. */
 export function readLinkNameSync(hostPath: string, opts: LinkOptions = {}): string | null {
   let target: string;
   try {
@@ -85,11 +78,7 @@ export function readGroupLinkSync(hostPath: string): number | null {
   return g !== null && /^\d+$/.test(g) ? Number(g) : null;
 }
 
-/** Basename of a symlink's target (`driver` -> `vfio-pci`), null if there is no link. */
-export async function readLinkName(hostPath: string, opts: LinkOptions = {}): Promise<string | null> {
-  return readLinkNameSync(hostPath, opts);
-}
-
+/** Sorted entries of a directory, [] if it is missing. */
 export function listDirSync(hostPath: string): string[] {
   try {
     return readdirSync(hostPath).sort();
@@ -97,11 +86,6 @@ export function listDirSync(hostPath: string): string[] {
     if (unreadable(err)) return [];
     throw err;
   }
-}
-
-/** Sorted entries of a directory, [] if it is missing. */
-export async function listDir(hostPath: string): Promise<string[]> {
-  return listDirSync(hostPath);
 }
 
 /** Follows links; false for a dangling link or a missing path. */

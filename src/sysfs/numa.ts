@@ -57,10 +57,6 @@ export function listNodesSync(env: Env): NumaNode[] {
   return out.sort((a, b) => a.id - b.id);
 }
 
-export async function listNodes(env: Env): Promise<NumaNode[]> {
-  return listNodesSync(env);
-}
-
 /**
  * Distance from node `from` to node `to`. The distance file lists one number
  * per online node in id order, so the index is the position of `to` among the

@@ -2,11 +2,11 @@ import { chmodSync, mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MalformedError, NotFoundError, UsageError } from '../../src/errors.js';
-import { linkTargetSync, listDir, readAttr, readInt, readLinkName } from '../../src/sysfs/attr.js';
+import { linkTargetSync, listDirSync, readAttrSync, readIntSync, readLinkNameSync } from '../../src/sysfs/attr.js';
 import { findHolders } from '../../src/sysfs/holders.js';
 import { listGroups, readGroup } from '../../src/sysfs/iommu.js';
 import { listMdevs, listParents, mdevDir, parentTypeDir, readMdev, readParent } from '../../src/sysfs/mdev.js';
-import { distance, listNodes, nodeOfCpu, parseCpulist } from '../../src/sysfs/numa.js';
+import { distance, listNodesSync, nodeOfCpu, parseCpulist } from '../../src/sysfs/numa.js';
 import { listPci, pciDir, readPci } from '../../src/sysfs/pci.js';
 import { resolveDevice, resolveParent, resolveType } from '../../src/sysfs/resolve.js';
 import { editDistance, suggest } from '../../src/sysfs/suggest.js';
@@ -25,24 +25,24 @@ afterAll(() => t.dispose());
 describe('attribute primitives', () => {
   it('read trimmed content, null for missing files, [] for missing dirs', async () => {
     const dir = parentTypeDir(t.env, 'mtty', 'mtty-1');
-    expect(await readAttr(t.env, `${dir}/name`)).toBe('Single port serial');
-    expect(await readAttr(t.env, `${dir}/description`)).toBeNull();
-    expect(await readInt(t.env, `${dir}/available_instances`)).toBe(21);
-    expect(await readInt(t.env, `${dir}/nosuch`)).toBeNull();
-    await expect(readInt(t.env, `${dir}/nosuch`, { optional: false })).rejects.toBeInstanceOf(NotFoundError);
-    expect(await listDir(`${dir}/nosuch`)).toEqual([]);
-    expect(await listDir(`${dir}/devices`)).toEqual([M1]);
+    expect(readAttrSync(t.env, `${dir}/name`)).toBe('Single port serial');
+    expect(readAttrSync(t.env, `${dir}/description`)).toBeNull();
+    expect(readIntSync(t.env, `${dir}/available_instances`)).toBe(21);
+    expect(readIntSync(t.env, `${dir}/nosuch`)).toBeNull();
+    expect(() => readIntSync(t.env, `${dir}/nosuch`, { optional: false })).toThrow(NotFoundError);
+    expect(listDirSync(`${dir}/nosuch`)).toEqual([]);
+    expect(listDirSync(`${dir}/devices`)).toEqual([M1]);
   });
 
   it('read a link as the basename of its target; null when absent or dangling (if asked)', async () => {
     const m = mdevDir(t.env, M1);
-    expect(await readLinkName(`${m}/driver`)).toBe('mtty');
-    expect(await readLinkName(`${m}/nosuch`)).toBeNull();
-    expect(await readLinkName(`${m}/uevent`)).toBeNull();
+    expect(readLinkNameSync(`${m}/driver`)).toBe('mtty');
+    expect(readLinkNameSync(`${m}/nosuch`)).toBeNull();
+    expect(readLinkNameSync(`${m}/uevent`)).toBeNull();
     const dangling = join(t.root, 'dangling');
     symlinkSync('nowhere/at/all', dangling);
-    expect(await readLinkName(dangling)).toBe('all');
-    expect(await readLinkName(dangling, { exists: true })).toBeNull();
+    expect(readLinkNameSync(dangling)).toBe('all');
+    expect(readLinkNameSync(dangling, { exists: true })).toBeNull();
     unlinkSync(dangling);
   });
 
@@ -138,7 +138,7 @@ describe('NUMA', () => {
   });
 
   it('lists nodes with cpus and distances; finds the node of a CPU', async () => {
-    const nodes = await listNodes(t.env);
+    const nodes = listNodesSync(t.env);
     expect(nodes).toEqual([
       { id: 0, cpus: '0', distances: [10, 20] },
       { id: 1, cpus: '1', distances: [20, 10] },
