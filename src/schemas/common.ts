@@ -1,9 +1,10 @@
 /** Pieces shared by the --json output schemas. Imported only by `schema` and tests (zod is slow to load). */
 import { z } from 'zod';
+import { BDF_RE, UUID_RE } from '../validate.js';
 
 export const schemaVersion = z.literal(1).describe('bumped only when a field changes meaning or type');
-export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-export const pciAddress = z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/);
+export const uuid = z.string().regex(UUID_RE);
+export const pciAddress = z.string().regex(BDF_RE);
 export const nullableInt = z.number().int().nullable();
 
 export const holder = z.object({
