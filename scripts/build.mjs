@@ -97,8 +97,8 @@ const common = {
 const argv = await build({ absWorkingDir: repo, entryPoints: ['src/argv.ts'], bundle: true, format: 'esm', write: false, logLevel: 'warning' });
 const { COMMANDS } = await import(`data:text/javascript;base64,${Buffer.from(argv.outputFiles[0].text).toString('base64')}`);
 
-const src = new URL('../src', import.meta.url).pathname;
-const dist = new URL('../dist', import.meta.url).pathname;
+const src = join(repo, 'src');
+const dist = join(repo, 'dist');
 const next = `${dist}.next-${process.pid}`;
 try {
   const bundles = [...COMMANDS, 'all'].map((name) =>
@@ -120,9 +120,6 @@ try {
     for (const f of readdirSync(`${next}/${dir}`)) renameSync(`${next}/${dir}/${f}`, `${dist}/${dir}/${f}`);
   }
   for (const f of ['meta.json', 'accelctl.cjs.map', 'accelctl.cjs']) renameSync(`${next}/${f}`, `${dist}/${f}`);
-  // What the ES module build left (dist/accelctl.mjs, dist/chunks/).
-  rmSync(`${dist}/chunks`, { recursive: true, force: true });
-  for (const f of ['accelctl.mjs', 'accelctl.mjs.map']) rmSync(`${dist}/${f}`, { force: true });
 } catch (err) {
   if (err && !err.errors) console.error(err);
   process.exitCode = 1;
