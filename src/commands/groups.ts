@@ -5,7 +5,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
 import { footer, renderTable } from '../render/table.js';
 import type { GroupsOutput } from '../schemas/groups.js';
-import { findHoldersSync } from '../sysfs/holders.js';
+import { findHoldersSync, holderCell, HOLDERS_PARTIAL } from '../sysfs/holders.js';
 import { groupIds, listGroups, readGroup, type IommuGroup } from '../sysfs/iommu.js';
 import { didYouMean } from '../sysfs/suggest.js';
 
@@ -43,14 +43,14 @@ function render(ctx: Context, groups: GroupRow[], complete: boolean): string {
       { header: 'VIABLE', value: (g: GroupRow) => (g.viable ? 'yes' : 'no'), paint: (s: string, g: GroupRow, st) => (g.viable ? st.ok(s) : st.bad(s)) },
       { header: 'VFIO', value: (g: GroupRow) => (g.vfioNodeExists ? g.vfioDevice : null) },
       { header: 'DEVICES', value: (g: GroupRow) => g.devices.map((d) => `${d.name} (${d.driver ?? 'no driver'})`).join(', ') },
-      { header: 'HOLDERS', value: (g: GroupRow) => g.holders.map((h) => `${h.pid} (${h.command})`).join(', '), paint: (s: string, _g: GroupRow, st) => st.warn(s) },
+      { header: 'HOLDERS', value: (g: GroupRow) => holderCell(g.holders), paint: (s: string, _g: GroupRow, st) => st.warn(s) },
     ],
     style,
   );
   const notViable = groups.filter((g) => !g.viable);
   const lines = [table];
   for (const g of notViable) lines.push(style.dim(`group ${g.id} is not viable for VFIO: ${g.blockers.join(', ')} bound to a host driver`));
-  lines.push(footer(groups.length, 'group', style, complete ? undefined : 'holders may be incomplete: run as root to see every process'));
+  lines.push(footer(groups.length, 'group', style, complete ? undefined : HOLDERS_PARTIAL));
   return lines.join('\n');
 }
 

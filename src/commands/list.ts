@@ -8,7 +8,7 @@ import { NotFoundError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
 import { footer, renderTable } from '../render/table.js';
 import type { ListOutput } from '../schemas/list.js';
-import { findHoldersSync, HolderMap } from '../sysfs/holders.js';
+import { findHoldersSync, holderCell, HolderMap, HOLDERS_PARTIAL } from '../sysfs/holders.js';
 import { listMdevs, parentNames, readMdev, readParentSync, type Mdev } from '../sysfs/mdev.js';
 import { resolveParent } from '../sysfs/resolve.js';
 import { didYouMean } from '../sysfs/suggest.js';
@@ -78,13 +78,13 @@ function render(ctx: Context, rows: Partition[], complete: boolean, filtered: bo
       { header: 'DRIVER', value: (r: Partition) => r.driver },
       {
         header: 'HOLDERS',
-        value: (r: Partition) => r.holders.map((h) => `${h.pid} (${h.command})`).join(', '),
+        value: (r: Partition) => holderCell(r.holders),
         paint: (s: string, _r: Partition, st) => st.warn(s),
       },
     ],
     style,
   );
-  return `${table}\n${footer(rows.length, 'partition', style, complete ? undefined : 'holders may be incomplete: run as root to see every process')}`;
+  return `${table}\n${footer(rows.length, 'partition', style, complete ? undefined : HOLDERS_PARTIAL)}`;
 }
 
 export async function run(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<Outcome> {

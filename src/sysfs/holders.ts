@@ -12,10 +12,16 @@ export interface Holder {
   command: string;
 }
 
-/** group -> holders; `partial` says some processes could not be inspected (not root). */
 /** `pid 266 (qemu-system-x86), pid 301 (dpdk-testpmd)`: how every message names holders. */
 export const describeHolders = (hs: readonly Holder[]): string => hs.map((h) => `pid ${h.pid} (${h.command})`).join(', ');
 
+/** Holders in a table cell (list, groups): `266 (qemu-system-x86), ...`. */
+export const holderCell = (hs: readonly Holder[]): string => hs.map((h) => `${h.pid} (${h.command})`).join(', ');
+
+/** The footer note of a table whose holders could not all be seen (other users' /proc/<pid>/fd). */
+export const HOLDERS_PARTIAL = 'holders may be incomplete: run as root to see every process';
+
+/** group -> holders; `partial` says some processes could not be inspected (not root). */
 export class HolderMap extends Map<number, Holder[]> {
   partial = false;
 }
