@@ -109,7 +109,12 @@ async function startAuto(ctx: Context, args: string[], opts: Record<string, unkn
         lines.push(`failed ${d.uuid} (${d.type} on ${d.parent}): ${err.message}`);
       }
     }
-    if (ctx.dryRun) return dryRunOutcome(ctx, { steps: planned });
+    if (ctx.dryRun) {
+      // The writes go to stdout as for every dry run; what would be skipped or
+      // fail says so on stderr, and the exit status is the one the run would have.
+      for (const l of lines) ctx.warn(l);
+      return { ...dryRunOutcome(ctx, { steps: planned }), exitCode: failed[0]?.exitCode ?? EXIT.ok };
+    }
     if (defs.length === 0) ctx.info(`no auto definitions${parent === undefined ? '' : ` for ${parent}`}: nothing to start`);
     return {
       json: { schemaVersion: 1, partitions, skipped, failed },

@@ -135,6 +135,20 @@ describe('start --auto: the saved auto definitions, as a udev rule runs it when 
     expect(h.kernel.log).toEqual([]);
   });
 
+  it('--dry-run says what would be skipped or fail (stderr) and exits as the run would; the writes are only the good ones', async () => {
+    h = makeHarness();
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U1, auto: true });
+    writeDef(h, 'mtty', U2, '{"mdev_type":"mtty-9","start":"auto","attrs":[]}\n');
+    writeDef(h, 'ghost', U4, '{"mdev_type":"ghost-1","start":"auto","attrs":[]}\n');
+    h.ctx.dryRun = true;
+    const dry = await start(h.ctx, [], { auto: true });
+    expect(dry.exitCode).toBe(EXIT.notFound);
+    expect(dry.text).toBe([`write ${CREATE('mtty-1')} <- "${U1}"`, `wait  /sys/bus/mdev/devices/${U1} to appear`].join('\n'));
+    expect(h.info).toContain(`warning: skipped ${U4}: parent ghost is not present`);
+    expect(h.info.some((m) => m.startsWith(`warning: failed ${U2} (mtty-9 on mtty): parent mtty has no type mtty-9`))).toBe(true);
+    expect(h.kernel.log).toEqual([]);
+  });
+
   it('takes only --parent: a UUID, --type, --uuid or --attr with it is exit 2 before anything is read', async () => {
     h = makeHarness();
     for (const [args, opts] of [
