@@ -25,5 +25,3 @@ export interface Outcome {
   /** Defaults to 0. */
   exitCode?: ExitCode;
 }
-
-export type CommandFn = (ctx: Context, args: string[], opts: Record<string, unknown>) => Promise<Outcome>;

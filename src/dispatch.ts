@@ -8,4 +8,8 @@
  */
 import { commandIn } from './argv.js';
 
-module.require(`./cmd/${commandIn(process.argv) ?? 'all'}.cjs`);
+/** Inlined by scripts/build.mjs from the command table: the command names, and the global options that take a value. */
+declare const ACCELCTL_COMMANDS: readonly string[];
+declare const ACCELCTL_GLOBAL_VALUED: readonly string[];
+
+module.require(`./cmd/${commandIn(process.argv, ACCELCTL_COMMANDS, ACCELCTL_GLOBAL_VALUED) ?? 'all'}.cjs`);

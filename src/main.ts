@@ -5,7 +5,9 @@
 import { existsSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { commandIn } from './argv.js';
-import { buildProgram, LOADERS, type Invocation } from './cli.js';
+import { buildProgram, type Invocation } from './cli.js';
+import { COMMAND_NAMES, TABLE } from './commands/table.js';
+import { GLOBAL_VALUED } from './globals.js';
 import { Env } from './env.js';
 import { AccelError, EXIT, UsageError } from './errors.js';
 import type { Context } from './context.js';
@@ -81,8 +83,8 @@ let exitCode: number = EXIT.ok;
 async function runCommand(inv: Invocation): Promise<void> {
   debug = inv.opts.debug === true;
   const ctx = makeContext(inv.opts);
-  const [mod] = await Promise.all([LOADERS[inv.name](), ctx.color ? loadColor() : undefined]);
-  const outcome = await mod.run(ctx, inv.args, inv.opts);
+  const [mod] = await Promise.all([inv.spec.load(), ctx.color ? loadColor() : undefined]);
+  const outcome = await mod.run(ctx, inv.args, inv.opts, TABLE);
   if (ctx.json && outcome.json !== undefined) write(1, JSON.stringify(outcome.json, null, 2) + '\n');
   else if (outcome.text !== undefined && outcome.text !== '') write(1, outcome.text.endsWith('\n') ? outcome.text : outcome.text + '\n');
   exitCode = outcome.exitCode ?? EXIT.ok;
@@ -102,7 +104,7 @@ function reportError(err: unknown): number {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram(runCommand, commandIn(argv));
+  const program = buildProgram(TABLE, runCommand, commandIn(argv, COMMAND_NAMES, GLOBAL_VALUED));
   const output = {
     writeOut: (s: string) => write(1, s),
     writeErr: (s: string) => write(2, s),

@@ -2,21 +2,17 @@
  * `list [--parent P] [--uuid U] [--defined | --all]`: live partitions with group, /dev/vfio node, NUMA node
  * and holders; with --defined the saved definitions instead, with --all both.
  */
-import type { z } from 'zod';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
 import { footer, renderTable } from '../render/table.js';
-import type { ListOutput } from '../schemas/list.js';
+import type { ListJson, Partition } from '../schemas/list.js';
 import { findHoldersSync, holderCell, HolderMap, HOLDERS_PARTIAL } from '../sysfs/holders.js';
 import { listMdevs, parentNames, readMdev, readParentSync, type Mdev } from '../sysfs/mdev.js';
 import { resolveParent } from '../sysfs/resolve.js';
 import { didYouMean } from '../sysfs/suggest.js';
 import { checkUuid } from '../validate.js';
 import { markDefined, withDefinitions } from '../persist/listing.js';
-
-export type ListJson = z.infer<typeof ListOutput>;
-export type Partition = ListJson['partitions'][number];
 
 async function select(ctx: Context, opts: Record<string, unknown>): Promise<Mdev[]> {
   const env = ctx.env;

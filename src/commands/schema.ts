@@ -2,10 +2,11 @@
 import { z } from 'zod';
 import type { Context, Outcome } from '../context.js';
 import { UsageError } from '../errors.js';
-import { SCHEMAS } from '../schemas/index.js';
+import { schemaRegistry } from '../schemas/index.js';
+import type { CommandSpec } from '../command.js';
 import { didYouMean } from '../sysfs/suggest.js';
 
-async function jsonSchema(name: string): Promise<unknown> {
+async function jsonSchema(SCHEMAS: ReturnType<typeof schemaRegistry>, name: string): Promise<unknown> {
   const load = SCHEMAS[name];
   if (!load) {
     const names = Object.keys(SCHEMAS);
@@ -14,12 +15,13 @@ async function jsonSchema(name: string): Promise<unknown> {
   return z.toJSONSchema(await load(), { io: 'output' });
 }
 
-export async function run(_ctx: Context, args: string[], _opts: Record<string, unknown>): Promise<Outcome> {
+export async function run(_ctx: Context, args: string[], _opts: Record<string, unknown>, table: readonly CommandSpec[]): Promise<Outcome> {
+  const SCHEMAS = schemaRegistry(table);
   let json: unknown;
-  if (args[0] !== undefined) json = await jsonSchema(args[0]);
+  if (args[0] !== undefined) json = await jsonSchema(SCHEMAS, args[0]);
   else {
     const all: Record<string, unknown> = {};
-    for (const name of Object.keys(SCHEMAS)) all[name] = await jsonSchema(name);
+    for (const name of Object.keys(SCHEMAS)) all[name] = await jsonSchema(SCHEMAS, name);
     json = all;
   }
   // The schema is JSON whether or not --json was given.

@@ -5,7 +5,7 @@
  */
 import type { Context } from '../context.js';
 import { NotFoundError } from '../errors.js';
-import type { Partition } from '../commands/list.js';
+import type { Partition } from '../schemas/list.js';
 import { readParentSync } from '../sysfs/mdev.js';
 import { checkUuid } from '../validate.js';
 import { parentName } from './args.js';

@@ -19,3 +19,6 @@ export const ListOutput = z.object({
   partitions: z.array(PartitionSchema),
   holdersComplete,
 });
+
+export type ListJson = z.infer<typeof ListOutput>;
+export type Partition = ListJson['partitions'][number];

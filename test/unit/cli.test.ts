@@ -84,7 +84,10 @@ describe('the entry: usage errors and exit codes', () => {
 
 describe('commandIn: which command a run needs declared', async () => {
   const { buildProgram } = await import('../../src/cli.js');
-  const { commandIn } = await import('../../src/argv.js');
+  const { commandIn: scan } = await import('../../src/argv.js');
+  const { COMMAND_NAMES, TABLE } = await import('../../src/commands/table.js');
+  const { GLOBAL_VALUED } = await import('../../src/globals.js');
+  const commandIn = (argv: string[]) => scan(argv, COMMAND_NAMES, GLOBAL_VALUED);
   it('finds the command word past global options and their values', () => {
     expect(commandIn(['node', 'accelctl', '--root', '/x', 'types', '--json'])).toBe('types');
     expect(commandIn(['node', 'accelctl', '--color', 'never', '-v', 'list'])).toBe('list');
@@ -97,11 +100,11 @@ describe('commandIn: which command a run needs declared', async () => {
     expect(commandIn(['node', 'accelctl', '--', 'types'])).toBeUndefined();
   });
   it('declares only that command, with its options and the globals', () => {
-    const p = buildProgram(async () => {}, 'create');
+    const p = buildProgram(TABLE, async () => {}, 'create');
     expect(p.commands.map((c) => c.name())).toEqual(['create']);
     const longs = p.commands[0]!.options.map((o) => o.long);
     expect(longs).toEqual(expect.arrayContaining(['--parent', '--type', '--count', '--attr', '--root', '--json', '--dry-run']));
-    expect(buildProgram(async () => {}).commands.length).toBeGreaterThan(20);
+    expect(buildProgram(TABLE, async () => {}).commands.length).toBeGreaterThan(20);
   });
 });
 

@@ -19,8 +19,8 @@ describe('the man page', () => {
     expect(warn.stderr).toBe('');
     expect(warn.status).toBe(0);
     const text = spawnSync('groff', ['-man', '-Tascii', '-P-cbou', 'man/accelctl.8'], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }).stdout;
-    const { COMMANDS } = await import('../../src/argv.js');
-    for (const c of COMMANDS) expect(text).toMatch(new RegExp(`^   ${c}\\b`, 'm'));
+    const { COMMAND_NAMES } = await import('../../src/commands/table.js');
+    for (const c of COMMAND_NAMES) expect(text).toMatch(new RegExp(`^   ${c}\\b`, 'm'));
     for (const h of ['FILES', 'EXIT STATUS', 'JSON OUTPUT']) expect(text).toMatch(new RegExp(`^${h}$`, 'm'));
     expect(text).toContain('accelctl start --auto --parent %k');
   });

@@ -28,13 +28,23 @@ describe('the bundle', () => {
     });
   }
 
-  it("a command's bundle holds no other command", () => {
+  it("a command's bundle holds no other command, and no output schema", () => {
     const commands = inputs('dist/cmd/types.cjs').filter((i) => i.startsWith('src/commands/'));
-    expect(commands).toEqual(['src/commands/types.ts']);
+    expect(commands.sort()).toEqual(['src/commands/table.ts', 'src/commands/types.ts']);
+    expect(inputs('dist/cmd/types.cjs').filter((i) => i.startsWith('src/schemas/'))).toEqual([]);
   });
 
-  it('the dispatcher holds only itself and the command names', () => {
-    expect(inputs('dist/accelctl.cjs').sort()).toEqual(['src/argv.ts', 'src/dispatch.ts']);
+  it('the dispatcher holds only itself and the command names, inlined from the table', async () => {
+    expect(inputs('dist/accelctl.cjs').filter((i) => !i.startsWith('<define:')).sort()).toEqual(['src/argv.ts', 'src/dispatch.ts']);
+    const text = readFileSync(join(REPO, 'dist/accelctl.cjs'), 'utf8');
+    const { COMMAND_NAMES } = await import('../../src/commands/table.js');
+    expect(text).toContain(JSON.stringify(COMMAND_NAMES));
+  });
+
+  it("the all bundle holds every command of the table", async () => {
+    const { COMMAND_NAMES } = await import('../../src/commands/table.js');
+    const commands = inputs('dist/cmd/all.cjs').filter((i) => i.startsWith('src/commands/') && i !== 'src/commands/table.ts');
+    expect(commands.sort()).toEqual(COMMAND_NAMES.map((n) => `src/commands/${n}.ts`).sort());
   });
 
   it('chalk and the file schemas are files of their own, loaded on first use', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { run as selftestRun } from '../../src/commands/selftest.js';
-import { run as healthRun } from '../../src/commands/health.js';
+import { runWith as selftestRun } from '../../src/commands/selftest.js';
+import { runWith as healthRun } from '../../src/commands/health.js';
 import { AccelError, EXIT } from '../../src/errors.js';
 import { selftestSchema } from '../../src/schemas/selftest.js';
 import { Runner, percentile } from '../../src/selftest/runner.js';
@@ -142,7 +142,8 @@ describe('helpers', () => {
 describe('schemas', () => {
   it('selftest, health and inspect outputs have JSON Schemas for `accelctl schema`', async () => {
     const { z } = await import('zod');
-    const { SCHEMAS } = await import('../../src/schemas/index.js');
+    const { schemaRegistry } = await import('../../src/schemas/index.js');
+    const SCHEMAS = schemaRegistry((await import('../../src/commands/table.js')).TABLE);
     for (const name of ['inspect', 'selftest', 'health']) {
       const js = z.toJSONSchema(await SCHEMAS[name]!(), { io: 'output' }) as { properties: Record<string, unknown> };
       expect(Object.keys(js.properties), name).toContain('schemaVersion');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { run as inspectRun } from '../../src/commands/inspect.js';
+import { runWith as inspectRun } from '../../src/commands/inspect.js';
 import { AccelError, EXIT } from '../../src/errors.js';
 import { inspectSchema } from '../../src/schemas/inspect.js';
 import { FakeSys, MDEV_FREE, MDEV_HELD, testContext, type FakeOptions } from './vfio-fake.js';

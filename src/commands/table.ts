@@ -1,0 +1,272 @@
+/**
+ * The command table: every command of accelctl, once. Adding a command is one
+ * entry here and its own module in src/commands/. Everything that lists
+ * commands is derived from this table: the commander tree (src/cli.ts), the
+ * dispatcher's names and the per-command bundles (scripts/build.mjs),
+ * completions and the man page (src/docs/), the schema registry
+ * (src/schemas/index.ts). Each command's bundle keeps only its own `load`
+ * (the others are stubs there) and only `schema`'s bundle keeps the `output`
+ * loaders: this module is on every run's path, so it imports nothing heavy.
+ */
+import type { CommandSpec, OptionSpec } from '../command.js';
+
+const DEVICE_ANY = 'mdev UUID, PCI address, group:N or /dev/vfio/N';
+const DEVICE_PCI = 'PCI address, group:N or /dev/vfio/N';
+const PLAN_FILE: OptionSpec = { flags: '-f, --file <file>', description: 'plan file (YAML or JSON)', required: true };
+const PLAN_CONFIG: OptionSpec = { flags: '-c, --config <name>', description: 'which named config (default: "default", or the only one)' };
+
+export const TABLE: readonly CommandSpec[] = [
+  // Inventory
+  {
+    name: 'types',
+    summary: 'mdev types per parent with availability',
+    options: [
+      { flags: '--parent <parent>', description: 'only this parent device' },
+      { flags: '--type <type>', description: 'only this type id' },
+    ],
+    mutates: false,
+    load: () => import('./types.js'),
+    output: async () => (await import('../schemas/types.js')).TypesOutput,
+  },
+  {
+    name: 'list',
+    summary: 'partitions: live mdevs with type, IOMMU group, /dev/vfio node, NUMA node, holders',
+    options: [
+      { flags: '--parent <parent>', description: 'only partitions of this parent' },
+      { flags: '--uuid <uuid>', description: 'only this partition' },
+      { flags: '--defined', description: 'saved definitions (/etc/mdevctl.d), live or not', conflicts: 'all' },
+      { flags: '--all', description: 'live partitions and saved definitions' },
+    ],
+    mutates: false,
+    load: () => import('./list.js'),
+    output: async () => (await import('../schemas/list.js')).ListOutput,
+  },
+  {
+    name: 'topology',
+    summary: 'NUMA nodes, their CPUs and distances, and the accelerators near each',
+    options: [
+      { flags: '--near-node <node>', description: 'rank candidates by NUMA distance from this node', conflicts: 'nearCpu' },
+      { flags: '--near-cpu <cpu>', description: 'rank candidates by NUMA distance from the node of this CPU' },
+      { flags: '--all', description: 'every PCI function, not only accelerator-like ones' },
+    ],
+    mutates: false,
+    load: () => import('./topology.js'),
+    output: async () => (await import('../schemas/topology.js')).TopologyOutput,
+  },
+  {
+    name: 'groups',
+    summary: 'IOMMU groups, members, drivers, viability for VFIO',
+    args: [{ name: '[group]', description: 'a group number' }],
+    mutates: false,
+    load: () => import('./groups.js'),
+    output: async () => (await import('../schemas/groups.js')).GroupsOutput,
+  },
+  {
+    name: 'inspect',
+    summary: 'the VFIO view: device flags, regions, irqs, capability chains, PCI capabilities, IOMMU info',
+    args: [{ name: '<device>', description: DEVICE_ANY }],
+    mutates: false,
+    load: () => import('./inspect.js'),
+    output: async () => (await import('../schemas/inspect.js')).InspectOutput,
+  },
+
+  // Lifecycle (root)
+  {
+    name: 'create',
+    summary: 'create mdev partitions',
+    options: [
+      { flags: '--parent <parent>', description: 'parent device (accelctl types lists them)', required: true },
+      { flags: '--type <type>', description: 'mdev type id', required: true },
+      { flags: '--uuid <uuid>', description: 'UUID of the new partition (default: a random one)' },
+      { flags: '--count <n>', description: 'create this many partitions, under one lock' },
+      { flags: '--attr <name=value>', description: 'write an mdev attribute after creating (repeatable, in order)', repeatable: true },
+    ],
+    mutates: true,
+    load: () => import('./create.js'),
+    output: async () => (await import('../schemas/create.js')).CreateOutput,
+  },
+  {
+    name: 'remove',
+    summary: 'remove mdev partitions; refuses one a process holds open',
+    args: [{ name: '<uuid...>', description: 'partition UUIDs' }],
+    options: [{ flags: '--force', description: 'try even when a process holds it; give up waiting after ACCELCTL_REMOVE_TIMEOUT s (default 5)' }],
+    mutates: true,
+    load: () => import('./remove.js'),
+    output: async () => (await import('../schemas/remove.js')).RemoveOutput,
+  },
+  {
+    name: 'bind',
+    summary: 'hand a PCI function to a VFIO driver, remembering its previous driver',
+    args: [{ name: '<device>', description: DEVICE_PCI }],
+    options: [
+      { flags: '--driver <driver>', description: 'the driver to bind to', default: 'vfio-pci' },
+      { flags: '--owner <user[:group]>', description: 'give /dev/vfio/N to this user so it can open the device' },
+      { flags: '--force', description: 'take the device even while the host uses it (interface up, mounted)' },
+      { flags: '--group', description: 'also bind the other members of its IOMMU group that keep host drivers' },
+    ],
+    mutates: true,
+    load: () => import('./bind.js'),
+    output: async () => (await import('../schemas/bind.js')).BindOutput,
+  },
+  {
+    name: 'unbind',
+    summary: 'give a PCI function back to its previous driver',
+    args: [{ name: '<device>', description: DEVICE_PCI }],
+    options: [{ flags: '--driver <driver>', description: 'bind to this driver instead of the remembered one' }],
+    mutates: true,
+    load: () => import('./unbind.js'),
+    output: async () => (await import('../schemas/unbind.js')).UnbindOutput,
+  },
+  {
+    name: 'sriov',
+    summary: 'set the number of SR-IOV virtual functions of a PF',
+    args: [{ name: '<device>', description: 'PCI address of the physical function' }],
+    options: [
+      { flags: '--vfs <n>', description: 'number of VFs (0 disables SR-IOV)', required: true },
+      { flags: '--autoprobe', description: 'let host drivers probe new VFs (sriov_drivers_autoprobe 1)' },
+      { flags: '--no-autoprobe', description: 'leave new VFs driverless, e.g. for vfio-pci (sriov_drivers_autoprobe 0)' },
+    ],
+    mutates: true,
+    load: () => import('./sriov.js'),
+    output: async () => (await import('../schemas/sriov.js')).SriovOutput,
+  },
+
+  // Persistent definitions (mdevctl's /etc/mdevctl.d) and declarative plans
+  {
+    name: 'define',
+    summary: "save a partition definition in mdevctl's format (/etc/mdevctl.d/<parent>/<uuid>)",
+    options: [
+      { flags: '--parent <parent>', description: 'parent device (may be absent now: a warning)' },
+      { flags: '--type <type>', description: 'mdev type id' },
+      { flags: '--uuid <uuid>', description: 'UUID (default: a random one); alone, defines a live partition as it is' },
+      { flags: '--auto', description: 'start it automatically when the parent appears (mdevctl start: auto)' },
+      { flags: '--attr <name=value>', description: 'an mdev attribute written at start (repeatable, in order)', repeatable: true },
+    ],
+    mutates: true,
+    load: () => import('./define.js'),
+    output: async () => (await import('../schemas/define.js')).DefinitionsOutput,
+  },
+  {
+    name: 'undefine',
+    summary: 'forget a partition definition; a running partition keeps running',
+    args: [{ name: '<uuid>', description: 'partition UUID' }],
+    options: [{ flags: '--parent <parent>', description: 'only the definition under this parent' }],
+    mutates: true,
+    load: () => import('./undefine.js'),
+    output: async () => (await import('../schemas/define.js')).DefinitionsOutput,
+  },
+  {
+    name: 'start',
+    summary: 'create a partition from its definition, or a transient one with --parent and --type',
+    args: [{ name: '[uuid]', description: 'a defined partition' }],
+    options: [
+      { flags: '--auto', description: 'start every definition marked auto (of --parent): for a udev rule, so saved partitions return at boot' },
+      { flags: '--parent <parent>', description: 'parent device (transient start, or to pick one definition)' },
+      { flags: '--type <type>', description: 'mdev type id (transient start)' },
+      { flags: '--uuid <uuid>', description: 'UUID of a transient partition (default: a random one)' },
+      { flags: '--attr <name=value>', description: 'an mdev attribute to write after creating (repeatable, in order)', repeatable: true },
+    ],
+    mutates: true,
+    load: () => import('./start.js'),
+    output: async () => (await import('../schemas/create.js')).StartOutput,
+  },
+  {
+    name: 'stop',
+    summary: 'remove a running partition, keeping its definition; refuses one a process holds open',
+    args: [{ name: '<uuid>', description: 'partition UUID' }],
+    mutates: true,
+    load: () => import('./stop.js'),
+    output: async () => (await import('../schemas/remove.js')).RemoveOutput,
+  },
+  {
+    name: 'modify',
+    summary: 'change a partition definition (takes effect at its next start)',
+    args: [{ name: '<uuid>', description: 'partition UUID' }],
+    options: [
+      { flags: '--parent <parent>', description: 'the definition under this parent (when defined on several)' },
+      { flags: '--type <type>', description: 'new mdev type id' },
+      { flags: '--auto', description: 'start automatically', conflicts: 'manual' },
+      { flags: '--manual', description: 'start only when asked' },
+      { flags: '--attr <name=value>', description: 'set an attribute (replaces one of that name, else appends; repeatable)', repeatable: true },
+      { flags: '--del-attr <name>', description: 'drop the attribute of that name (repeatable)', repeatable: true },
+    ],
+    mutates: true,
+    load: () => import('./modify.js'),
+    output: async () => (await import('../schemas/define.js')).DefinitionsOutput,
+  },
+  {
+    name: 'apply',
+    summary: "make the host's partitions match a plan file: create what is missing, remove what is not listed",
+    options: [PLAN_FILE, PLAN_CONFIG],
+    mutates: true,
+    load: () => import('./apply.js'),
+    output: async () => (await import('../schemas/plan.js')).ApplyOutput,
+  },
+  {
+    name: 'assert',
+    summary: 'exit 0 when the host matches a plan file, 1 listing the differences',
+    options: [PLAN_FILE, PLAN_CONFIG],
+    mutates: false,
+    load: () => import('./assert.js'),
+    output: async () => (await import('../schemas/plan.js')).AssertOutput,
+  },
+  {
+    name: 'export',
+    summary: 'print the current partitions as a plan file',
+    options: [
+      { flags: '-o, --output <format>', description: 'plan file format', choices: ['yaml', 'json'], default: 'yaml' },
+      { flags: '-c, --config <name>', description: 'name of the config in the file', default: 'default' },
+    ],
+    mutates: false,
+    load: () => import('./export.js'),
+    output: async () => (await import('../schemas/plan.js')).PlanFile,
+  },
+
+  // Checks
+  {
+    name: 'selftest',
+    summary: 'exercise one device through VFIO: regions, DMA, interrupts, and a device-specific queue test',
+    args: [{ name: '<device>', description: DEVICE_ANY }],
+    options: [
+      { flags: '--profile <profile>', description: 'which checks to run', choices: ['auto', 'generic', 'mtty', 'edu'], default: 'auto' },
+      { flags: '--iterations <n>', description: 'work items per queue test (default: per profile)' },
+      { flags: '--timeout <seconds>', description: 'fail a step that takes longer (default 10)' },
+      { flags: '--format <format>', description: 'report format (--json = json)', choices: ['text', 'json', 'junit'] },
+    ],
+    mutates: false,
+    load: () => import('./selftest.js'),
+    output: async () => (await import('../schemas/selftest.js')).SelftestOutput,
+  },
+  {
+    name: 'health',
+    summary: 'quick self-test of every VFIO-usable device (or the ones named)',
+    args: [{ name: '[device...]', description: 'devices to check (default: every live mdev and vfio-pci function)' }],
+    options: [
+      { flags: '--format <format>', description: 'report format (--json = json)', choices: ['text', 'json', 'junit', 'prometheus'] },
+      { flags: '--output <file>', description: 'write the report to this file instead of stdout' },
+    ],
+    mutates: false,
+    load: () => import('./health.js'),
+    output: async () => (await import('../schemas/selftest.js')).HealthOutput,
+  },
+
+  // Shell
+  {
+    name: 'completion',
+    summary: 'print a shell completion script',
+    args: [{ name: '<shell>', description: 'bash, zsh or fish', choices: ['bash', 'zsh', 'fish'] }],
+    mutates: false,
+    load: () => import('./completion.js'),
+  },
+  {
+    name: 'schema',
+    summary: "print the JSON Schema of a command's --json output",
+    args: [{ name: '[command]', description: 'a command name' }],
+    mutates: false,
+    load: () => import('./schema.js'),
+  },
+];
+
+
+/** The command names, in table order. */
+export const COMMAND_NAMES: readonly string[] = TABLE.map((c) => c.name);
