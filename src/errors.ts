@@ -1,5 +1,5 @@
 /**
- * Error classes and the exit-code table (../shared/CLI.md). Only src/main.ts
+ * Error classes and the exit-code table (docs/cli.md). Only src/main.ts
  * turns these into a process exit code; everything else throws them.
  */
 export const EXIT = {
@@ -12,6 +12,17 @@ export const EXIT = {
   kernel: 6,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** What each exit code means, for people: the man page's EXIT STATUS is built from this. */
+export const EXIT_MEANING: Record<ExitCode, string> = {
+  [EXIT.ok]: 'success (for assert and health: the host matches, all healthy)',
+  [EXIT.failed]: 'the operation failed, or a check found a problem',
+  [EXIT.usage]: 'usage error (unknown option, bad argument syntax)',
+  [EXIT.notFound]: 'not found (parent, type, device, group, definition)',
+  [EXIT.permission]: 'permission denied (needs root, or cannot open /dev/vfio/N)',
+  [EXIT.busy]: 'busy or no capacity (in use, available_instances is 0, lock held)',
+  [EXIT.kernel]: 'the kernel refused (an errno from a sysfs write or an ioctl)',
+};
 
 export class AccelError extends Error {
   readonly exitCode: ExitCode;

@@ -76,7 +76,7 @@ export type DeviceSpec =
   | { kind: 'pci'; address: string }
   | { kind: 'group'; group: number };
 
-/** A device as CLI.md names it: an mdev UUID, a PCI address, `group:N` or `/dev/vfio/N`. */
+/** A device as docs/cli.md names it: an mdev UUID, a PCI address, `group:N` or `/dev/vfio/N`. */
 export function parseDeviceSpec(value: string): DeviceSpec {
   const v = value.toLowerCase();
   if (UUID_RE.test(v)) return { kind: 'mdev', uuid: v };

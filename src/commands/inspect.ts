@@ -1,4 +1,4 @@
-/** `inspect DEVICE`: the VFIO view of one device (CLI.md). Opens it read-only in effect: nothing is written. */
+/** `inspect DEVICE`: the VFIO view of one device (docs/cli.md). Opens it read-only in effect: nothing is written. */
 import type { Context, Outcome } from '../context.js';
 import type { InspectDevice, InspectDocument } from '../schemas/inspect.js';
 import { nativeSys } from '../vfio/ffi.js';

@@ -1,6 +1,6 @@
 /**
  * `remove UUID... [--force]`. The kernel's remove write blocks for as long as
- * a process holds the partition (KERNEL.md §1), so holders are found first and
+ * a process holds the partition (docs/kernel.md §1), so holders are found first and
  * the command refuses, naming them. With --force the write is tried anyway in
  * a child process, waited for a bounded time, and reported if still pending.
  */

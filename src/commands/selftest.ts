@@ -1,4 +1,4 @@
-/** `selftest DEVICE`: exercise one device through VFIO (CLI.md). Exit 1 when a step fails. */
+/** `selftest DEVICE`: exercise one device through VFIO (docs/cli.md). Exit 1 when a step fails. */
 import type { Context, Outcome } from '../context.js';
 import { EXIT } from '../errors.js';
 import { makeStyle } from '../render/style.js';

@@ -17,7 +17,7 @@ export type TopologyJson = z.infer<typeof TopologyOutput>;
 export type TopologyDevice = TopologyJson['unattached'][number];
 export type Candidate = NonNullable<TopologyJson['candidates']>[number];
 
-/** Why a function is worth listing (CLI.md), or null when only --all shows it. */
+/** Why a function is worth listing (docs/cli.md), or null when only --all shows it. */
 export function kindOf(f: PciFunction): string | null {
   const code = classCode(f.class);
   const base = code === null ? null : code >> 8;

@@ -1,21 +1,12 @@
 /** The section-8 man page, generated from the command model and the exit-code table. */
 import type { Command } from 'commander';
+import { EXIT_MEANING } from '../errors.js';
 import { describeProgram, type OptionModel } from './model.js';
 
 const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/-/g, '\\-').replace(/^\./gm, '\\&.');
 
 const optionLines = (opts: OptionModel[]): string[] =>
   opts.flatMap((o) => ['.TP', `.B ${esc(o.flags)}`, esc(o.description + (o.choices ? ` (${o.choices.join(', ')})` : ''))]);
-
-export const EXIT_STATUS: [number, string][] = [
-  [0, 'success (for assert and health: the host matches, all healthy)'],
-  [1, 'the operation failed, or a check found a problem'],
-  [2, 'usage error (unknown option, bad argument syntax)'],
-  [3, 'not found (parent, type, device, group, definition)'],
-  [4, 'permission denied (needs root, or cannot open /dev/vfio/N)'],
-  [5, 'busy or no capacity (in use, available_instances is 0, lock held)'],
-  [6, 'the kernel refused (an errno from a sysfs write or an ioctl)'],
-];
 
 export function manPage(program: Command, version: string): string {
   const m = describeProgram(program);
@@ -73,7 +64,7 @@ export function manPage(program: Command, version: string): string {
     'With \\fB\\-\\-json\\fR each command prints one object with \\fB"schemaVersion": 1\\fR and one array named for',
     'what it holds. \\fBaccelctl schema\\fR \\fICOMMAND\\fR prints its JSON Schema.',
     '.SH EXIT STATUS',
-    ...EXIT_STATUS.flatMap(([code, text]) => ['.TP', `.B ${code}`, esc(text)]),
+    ...Object.entries(EXIT_MEANING).flatMap(([code, text]) => ['.TP', `.B ${code}`, esc(text)]),
     '.SH SEE ALSO',
     '.BR mdevctl (8),',
     '.BR driverctl (8)',

@@ -1,6 +1,6 @@
 /**
  * Removing or unbinding a device whose VFIO group a process holds blocks in
- * the kernel until the holder lets go (KERNEL.md §1): refuse instead, naming
+ * the kernel until the holder lets go (docs/kernel.md §1): refuse instead, naming
  * the processes.
  */
 import type { Env } from '../env.js';

@@ -1,4 +1,4 @@
-/** Plans for creating and removing mdevs (KERNEL.md §1). */
+/** Plans for creating and removing mdevs (docs/kernel.md §1). */
 import { existsSync, lstatSync } from 'node:fs';
 import type { Env } from '../env.js';
 import { readGroupLinkSync } from '../sysfs/attr.js';

@@ -1,5 +1,5 @@
 /**
- * Plans for moving a PCI function between drivers (KERNEL.md §2):
+ * Plans for moving a PCI function between drivers (docs/kernel.md §2):
  * driver_override, unbind from the current driver, drivers_probe, and wait
  * for the driver link. Each step's undo puts back what it changed.
  */

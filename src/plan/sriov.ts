@@ -1,4 +1,4 @@
-/** Plans for changing a PF's VF count (KERNEL.md §2: a non-zero count goes back to 0 first). */
+/** Plans for changing a PF's VF count (docs/kernel.md §2: a non-zero count goes back to 0 first). */
 import { existsSync } from 'node:fs';
 import type { Env } from '../env.js';
 import { readAttrSync } from '../sysfs/attr.js';

@@ -1,4 +1,4 @@
-/** The selftest report model (CLI.md: selftest/health JSON), shared by profiles, runner and reporters. */
+/** The selftest report model (docs/cli.md: selftest/health JSON), shared by profiles, runner and reporters. */
 export interface StepResult {
   name: string;
   ok: boolean;

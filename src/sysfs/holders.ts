@@ -1,6 +1,6 @@
 /**
  * Processes holding /dev/vfio/<N> open, from /proc/<pid>/fd. Removing an mdev
- * that a process holds blocks in the kernel (KERNEL.md §1), so callers check
+ * that a process holds blocks in the kernel (docs/kernel.md §1), so callers check
  * this first. One pass over /proc serves every group.
  */
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * IOMMU groups and their VFIO viability (KERNEL.md §2): a group is usable by
+ * IOMMU groups and their VFIO viability (docs/kernel.md §2): a group is usable by
  * VFIO only when every member is bound to a VFIO driver, to pci-stub, or to
  * nothing; PCI bridges do not count. mdev groups carry type `unknown` and name
  * `vfio-noiommu`: isolation by the parent driver's page pinning.

@@ -1,5 +1,5 @@
 /**
- * Mediated devices as sysfs shows them (KERNEL.md §1): parents under
+ * Mediated devices as sysfs shows them (docs/kernel.md §1): parents under
  * /sys/class/mdev_bus, their types under <parent>/mdev_supported_types, live
  * mdevs as <parent>/<uuid> (also /sys/bus/mdev/devices/<uuid>).
  */

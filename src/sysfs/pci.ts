@@ -1,4 +1,4 @@
-/** PCI functions as /sys/bus/pci/devices shows them (KERNEL.md §2). */
+/** PCI functions as /sys/bus/pci/devices shows them (docs/kernel.md §2). */
 import type { Env } from '../env.js';
 import { linkTargetSync, listDirSync, naturalCompare, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync } from './attr.js';
 

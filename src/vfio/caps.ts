@@ -1,5 +1,5 @@
 /**
- * Capability chains (KERNEL.md §3): `{u16 id, u16 version, u32 next}` headers
+ * Capability chains (docs/kernel.md §3): `{u16 id, u16 version, u32 next}` headers
  * at offsets from the start of the info struct. Decoded per known id; unknown
  * ids are kept with their id and version so nothing is hidden.
  */

@@ -76,7 +76,7 @@ export class Device {
     return info;
   }
 
-  /** mtty answers EINVAL here until info() has been called on this fd (KERNEL.md §4). */
+  /** mtty answers EINVAL here until info() has been called on this fd (docs/kernel.md §4). */
   irqInfo(index: number): IrqInfo {
     const buf = encode(irqInfo, { argsz: irqInfo.size, index });
     this.ioctl('VFIO_DEVICE_GET_IRQ_INFO', IOCTL.DEVICE_GET_IRQ_INFO, buf);

@@ -1,5 +1,5 @@
 /**
- * Opening a device the way every VFIO user must (KERNEL.md §3): container ->
+ * Opening a device the way every VFIO user must (docs/kernel.md §3): container ->
  * group -> viable? -> attach -> IOMMU -> device fd. Each failure becomes the
  * error a user can act on: no node (3), no rights (4), another process holds
  * the group (5, naming it), a group that is not viable (1, naming the members

@@ -79,7 +79,7 @@ export function sandboxInfo() {
 }
 
 /**
- * The QEMU command line of the test machine (KERNEL.md section 5).
+ * The QEMU command line of the test machine (docs/kernel.md section 5).
  * @param {{ sock?: string, consoleFile?: string, shell?: boolean, memMB?: number, ninepCache?: string, extraAppend?: string }} o
  * @returns {string[]}
  */

@@ -12,7 +12,7 @@ import { Skip } from '../runner.js';
 import type { Profile, ProfileRun } from './types.js';
 
 const PAGE = 4096;
-/** edu masks DMA addresses to 28 bits (KERNEL.md §4): keep test IOVAs low for every device. */
+/** edu masks DMA addresses to 28 bits (docs/kernel.md §4): keep test IOVAs low for every device. */
 export const TEST_IOVA = 0x100000n;
 const IOVA_LIMIT = 1n << 28n;
 
