@@ -9,7 +9,6 @@ export interface Context {
   color: boolean;
   verbose: boolean;
   quiet: boolean;
-  dryRun: boolean;
   /** Diagnostics on stderr (not shown with --quiet). */
   info(message: string): void;
   /** Each system write and ioctl, on stderr with -v. */

@@ -1,6 +1,8 @@
 /**
  * The entry: the only module that touches process (argv, env, stdout/stderr,
- * exit code). Maps every outcome and error to the exit-code table.
+ * exit code). Decides the output policy (JSON or text, color), dry run or
+ * execution with the real kernel writer (src/entry.ts does the rest: root
+ * check, lock, plan), and maps every outcome and error to the exit-code table.
  */
 import { existsSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { CommanderError } from 'commander';
@@ -8,7 +10,9 @@ import { commandIn } from './argv.js';
 import { buildProgram, type Invocation } from './cli.js';
 import { COMMAND_NAMES, TABLE } from './commands/table.js';
 import { GLOBAL_VALUED } from './globals.js';
+import { invoke, type Mode } from './entry.js';
 import { Env } from './env.js';
+import { fsWriter } from './plan/writer.js';
 import { AccelError, EXIT, UsageError } from './errors.js';
 import type { Context } from './context.js';
 import { loadColor } from './render/style.js';
@@ -64,7 +68,6 @@ function makeContext(opts: Record<string, unknown>): Context {
     color: decideColor(opts, json),
     verbose,
     quiet,
-    dryRun: opts.dryRun === true,
     info: (m) => {
       if (!quiet) write(2, m + '\n');
     },
@@ -83,8 +86,9 @@ let exitCode: number = EXIT.ok;
 async function runCommand(inv: Invocation): Promise<void> {
   debug = inv.opts.debug === true;
   const ctx = makeContext(inv.opts);
-  const [mod] = await Promise.all([inv.spec.load(), ctx.color ? loadColor() : undefined]);
-  const outcome = await mod.run(ctx, inv.args, inv.opts, TABLE);
+  if (ctx.color) await loadColor();
+  const mode: Mode = inv.opts.dryRun === true ? { dryRun: true } : { dryRun: false, kernel: fsWriter };
+  const outcome = await invoke(inv.spec, ctx, inv, mode, TABLE);
   if (ctx.json && outcome.json !== undefined) write(1, JSON.stringify(outcome.json, null, 2) + '\n');
   else if (outcome.text !== undefined && outcome.text !== '') write(1, outcome.text.endsWith('\n') ? outcome.text : outcome.text + '\n');
   exitCode = outcome.exitCode ?? EXIT.ok;

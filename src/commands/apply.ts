@@ -4,15 +4,14 @@
  * when a partition to remove is in use or a type lacks room; a failure part
  * way restores the layout found (same UUIDs and types) and says so.
  */
-import type { Context, Outcome } from '../context.js';
+import { planned, type Planned, type Raw } from '../command.js';
+import type { Context } from '../context.js';
 import { AccelError, UsageError } from '../errors.js';
-import { executePlan, PlanError } from '../plan/execute.js';
-import { mutating } from '../plan/guard.js';
+import type { PlanError } from '../plan/execute.js';
 import { applySteps, changesOf, checkCapacity, type Change } from '../persist/applyplan.js';
 import { refuseHeldMdevs } from '../plan/held.js';
-import { loadPlan } from '../persist/planfile.js';
+import { loadPlan, type Desired } from '../persist/planfile.js';
 import { isEmpty, reconcile } from '../persist/reconcile.js';
-import { persistDryRun } from '../persist/steps.js';
 import { optString } from '../persist/args.js';
 
 const line = (c: Change): string => `${c.action.padEnd(8)} ${c.uuid}  ${c.parent}  ${c.type}`;
@@ -23,28 +22,32 @@ function restored(err: PlanError): AccelError {
   return new AccelError(`apply failed: ${err.failure.message}; ${what}${err.notUndone.length > 0 ? '' : done}`, err.exitCode, err.hint);
 }
 
-export async function run(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+export interface ApplyOptions {
+  file: string;
+  /** The plan file's config, read and checked before the root check. */
+  desired: Desired;
+}
+
+export async function parse({ opts }: Raw): Promise<ApplyOptions> {
   const file = optString(opts, 'file');
   if (file === undefined) throw new UsageError('apply needs -f FILE');
-  const desired = await loadPlan(file, optString(opts, 'config'));
-  return mutating(ctx, 'apply', async () => {
+  return { file, desired: await loadPlan(file, optString(opts, 'config')) };
+}
+
+export async function run(ctx: Context, { file, desired }: ApplyOptions): Promise<Planned> {
+  {
     const { env } = ctx;
     const diffs = await reconcile(env, desired);
     await refuseHeldMdevs(env, diffs.flatMap((d) => d.remove), 'apply');
     await checkCapacity(env, diffs);
     const plan = applySteps(env, diffs);
-    if (ctx.dryRun) return persistDryRun(ctx, plan);
     const changes = changesOf(diffs);
     const json = { schemaVersion: 1, config: desired.config, changed: changes.length > 0, changes };
-    if (diffs.every(isEmpty)) {
-      ctx.info(`host matches config ${desired.config} of ${file}: nothing to do`);
-      return { json, text: '' };
-    }
-    try {
-      await executePlan(ctx, plan);
-    } catch (err) {
-      throw err instanceof PlanError ? restored(err) : err;
-    }
-    return { json, text: changes.map(line).join('\n') };
-  });
+    const same = diffs.every(isEmpty);
+    return planned(plan, () => ({ json, text: same ? '' : changes.map(line).join('\n') }), {
+      files: true,
+      notes: same ? [`host matches config ${desired.config} of ${file}: nothing to do`] : [],
+      failed: restored,
+    });
+  }
 }

@@ -5,13 +5,11 @@
  * remembering the previous driver for `unbind`.
  */
 import { statSync } from 'node:fs';
-import type { Context, Outcome } from '../context.js';
+import { planned, type Planned, type Raw } from '../command.js';
+import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
 import { resolveOwner, type Owner } from '../plan/accounts.js';
 import { pciFunction } from '../plan/device.js';
-import { dryRunOutcome } from '../plan/dryrun.js';
-import { executePlan } from '../plan/execute.js';
-import { mutating } from '../plan/guard.js';
 import { inUse } from '../plan/inuse.js';
 import { readMemory, writeMemory } from '../plan/memory.js';
 import { bindSteps, currentDriver, isVfioDriver, requireDriver } from '../plan/pci.js';
@@ -52,16 +50,29 @@ function ownerSteps(env: Env, group: number | null, owner: Owner | null): Step[]
   ];
 }
 
-export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+export interface BindOptions {
+  device: string;
+  driver: string;
+  owner: string | undefined;
+  force: boolean;
+  group: boolean;
+}
+
+export function parse({ args, opts }: Raw): BindOptions {
   const driver = checkDriver(typeof opts.driver === 'string' ? opts.driver : 'vfio-pci');
   if (args.length !== 1) throw new UsageError('bind takes one device');
+  return { device: args[0]!, driver, owner: typeof opts.owner === 'string' ? opts.owner : undefined, force: opts.force === true, group: opts.group === true };
+}
+
+export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
   const { env } = ctx;
-  return mutating(ctx, 'bind', async () => {
-    const fn = await pciFunction(env, args[0], 'bind');
-    const owner = typeof opts.owner === 'string' ? resolveOwner(env, opts.owner) : null;
+  const { driver } = o;
+  {
+    const fn = await pciFunction(env, o.device, 'bind');
+    const owner = o.owner !== undefined ? resolveOwner(env, o.owner) : null;
     requireDriver(env, driver);
     const others = isVfioDriver(driver) ? await groupBlockers(env, fn) : [];
-    if (others.length > 0 && opts.group !== true) {
+    if (others.length > 0 && !o.group) {
       throw new BusyError(
         `IOMMU group ${fn.iommuGroup} also holds ${others.map((o) => `${o.address} (${o.driver})`).join(', ')}: VFIO cannot use the group while they keep host drivers`,
         'bind the whole group with --group',
@@ -69,15 +80,14 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
     }
     if (isVfioDriver(fn.driver) && fn.driver !== driver) await refuseHeld(env, fn.address, fn.iommuGroup, 'stop the process first: taking the device off its driver now would block until it lets go');
     const targets = [fn, ...others];
-    if (opts.force !== true) {
+    if (!o.force) {
       const busy = targets.flatMap((t) => inUse(env, t).map((why) => `${t.address} (${t.driver}): ${why}`));
       if (busy.length > 0) throw new BusyError(`in use by the host: ${busy.join('; ')}`, 'stop using it first, or bind --force');
     }
     const chown = ownerSteps(env, fn.iommuGroup, owner);
     const steps = [...targets.flatMap((t) => bindSteps(env, t, driver)), ...chown];
-    if (ctx.dryRun) return dryRunOutcome(ctx, { steps });
-    if (steps.length === 0) ctx.info(`${fn.address} is already bound to ${driver}: nothing to do`);
-    await executePlan(ctx, { steps });
+    const notes = steps.length === 0 ? [`${fn.address} is already bound to ${driver}: nothing to do`] : [];
+    return planned({ steps }, () => {
     const at = new Date().toISOString();
     const devices = targets.map((t) => {
       const moved = t.driver !== driver;
@@ -95,5 +105,6 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
     });
     const text = devices.map((d) => `${d.address}: ${d.previousDriver ?? 'no driver'} -> ${d.driver ?? 'no driver'}${d.vfioDevice ? ` (${d.vfioDevice})` : ''}`).join('\n');
     return { json: { schemaVersion: 1, devices }, text };
-  });
+    }, { notes });
+  }
 }

@@ -1,15 +1,13 @@
 /** `create --parent P --type T [--uuid U] [--count N] [--attr K=V]...`: new mdevs, one lock for all. */
 import { randomUUID } from 'node:crypto';
-import type { Context, Outcome } from '../context.js';
+import { planned, type Planned, type Raw } from '../command.js';
+import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { dryRunOutcome } from '../plan/dryrun.js';
-import { executePlan } from '../plan/execute.js';
-import { mutating } from '../plan/guard.js';
 import { createdPartitions, planCreate, type CreateRequest } from '../plan/mdev.js';
 import { attrsOf } from '../persist/args.js';
 import { checkInt, checkName, checkUuid } from '../validate.js';
 
-export function parseCreate(opts: Record<string, unknown>): CreateRequest {
+export function parse({ opts }: Raw): CreateRequest {
   if (typeof opts.parent !== 'string') throw new UsageError('create needs --parent');
   if (typeof opts.type !== 'string') throw new UsageError('create needs --type');
   const parent = checkName(opts.parent, 'parent');
@@ -20,13 +18,9 @@ export function parseCreate(opts: Record<string, unknown>): CreateRequest {
   return { parent, type, uuids, attrs: attrsOf(opts) };
 }
 
-export async function run(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<Outcome> {
-  const req = parseCreate(opts);
-  return mutating(ctx, 'create', async () => {
-    const plan = await planCreate(ctx.env, req);
-    if (ctx.dryRun) return dryRunOutcome(ctx, plan);
-    for (const u of plan.existing) ctx.info(`${u} already exists as ${req.type} on ${req.parent}: nothing to do`);
-    await executePlan(ctx, plan);
-    return { json: { schemaVersion: 1, partitions: createdPartitions(ctx.env, req, plan) }, text: req.uuids.join('\n') };
+export async function run(ctx: Context, req: CreateRequest): Promise<Planned> {
+  const plan = await planCreate(ctx.env, req);
+  return planned(plan, () => ({ json: { schemaVersion: 1, partitions: createdPartitions(ctx.env, req, plan) }, text: req.uuids.join('\n') }), {
+    notes: plan.existing.map((u) => `${u} already exists as ${req.type} on ${req.parent}: nothing to do`),
   });
 }

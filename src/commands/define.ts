@@ -5,15 +5,14 @@
  * warns (it may come later); a type it does not have is an error.
  */
 import { randomUUID } from 'node:crypto';
-import type { Context, Outcome } from '../context.js';
+import { planned, type Planned, type Raw } from '../command.js';
+import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
-import { executePlan } from '../plan/execute.js';
-import { mutating } from '../plan/guard.js';
 import { typeIn } from '../plan/mdev.js';
 import { attrsOf, optString, parentName } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
-import { defineSteps, persistDryRun } from '../persist/steps.js';
-import { definitionPath, findDefinitions, serializeDefinition, type Definition } from '../persist/store.js';
+import { defineSteps } from '../persist/steps.js';
+import { definitionPath, findDefinitions, serializeDefinition, type Attr, type Definition } from '../persist/store.js';
 import { readMdev, readParent } from '../sysfs/mdev.js';
 import { checkName, checkUuid } from '../validate.js';
 
@@ -43,12 +42,22 @@ async function target(ctx: Context, n: Named, uuid: string): Promise<{ parent: s
   return n;
 }
 
-export async function run(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+export interface DefineOptions {
+  uuid: string;
+  attrs: Attr[];
+  start: 'auto' | 'manual';
+  named: Named;
+}
+
+export function parse({ opts }: Raw): DefineOptions {
   const uuid = opts.uuid === undefined ? randomUUID() : checkUuid(String(opts.uuid));
   const attrs = attrsOf(opts);
   const start = opts.auto === true ? 'auto' : 'manual';
-  const n = named(opts);
-  return mutating(ctx, 'define', async () => {
+  return { uuid, attrs, start, named: named(opts) };
+}
+
+export async function run(ctx: Context, { uuid, attrs, start, named: n }: DefineOptions): Promise<Planned> {
+  {
     const { env } = ctx;
     const { parent, type } = await target(ctx, n, uuid);
     const def: Definition = { uuid, parent, type, start, attrs };
@@ -61,9 +70,13 @@ export async function run(ctx: Context, _args: string[], opts: Record<string, un
       }
     }
     const plan = { steps: defineSteps(env, def) };
-    if (ctx.dryRun) return persistDryRun(ctx, plan);
-    await executePlan(ctx, plan);
-    if (plan.steps.length === 0) ctx.info(`${uuid} is already defined as asked: nothing to do`);
-    return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: uuid };
-  });
+    return planned(
+      plan,
+      () => {
+        if (plan.steps.length === 0) ctx.info(`${uuid} is already defined as asked: nothing to do`);
+        return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: uuid };
+      },
+      { files: true },
+    );
+  }
 }

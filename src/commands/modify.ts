@@ -4,15 +4,14 @@
  * (as mdevctl). --attr replaces the value of an attribute already listed, in
  * place, or appends it; --del-attr drops every entry of that name.
  */
-import type { Context, Outcome } from '../context.js';
+import { planned, type Planned, type Raw } from '../command.js';
+import type { Context } from '../context.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { executePlan } from '../plan/execute.js';
-import { mutating } from '../plan/guard.js';
 import { typeIn } from '../plan/mdev.js';
 import { attrsOf, delAttrsOf, oneUuid, optString, optParent } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { definitionOrThrow } from '../persist/select.js';
-import { defineSteps, persistDryRun } from '../persist/steps.js';
+import { defineSteps } from '../persist/steps.js';
 import type { Attr, Definition } from '../persist/store.js';
 import { readParent } from '../sysfs/mdev.js';
 import { checkName } from '../validate.js';
@@ -26,7 +25,17 @@ function withAttrs(list: Attr[], set: Attr[], del: string[]): Attr[] {
   return out;
 }
 
-export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+export interface ModifyOptions {
+  uuid: string;
+  parent: string | undefined;
+  type: string | undefined;
+  /** --auto / --manual; undefined: keep. */
+  start: 'auto' | 'manual' | undefined;
+  set: Attr[];
+  del: string[];
+}
+
+export function parse({ args, opts }: Raw): ModifyOptions {
   const uuid = oneUuid('modify', args, opts, true)!;
   const parent = optParent(opts);
   const t = optString(opts, 'type');
@@ -37,7 +46,11 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
   if (type === undefined && opts.auto !== true && opts.manual !== true && set.length === 0 && del.length === 0) {
     throw new UsageError('modify needs at least one of --type, --auto, --manual, --attr, --del-attr');
   }
-  return mutating(ctx, 'modify', async () => {
+  return { uuid, parent, type, start: opts.auto === true ? 'auto' : opts.manual === true ? 'manual' : undefined, set, del };
+}
+
+export async function run(ctx: Context, { uuid, parent, type, start: asked, set, del }: ModifyOptions): Promise<Planned> {
+  {
     const { env } = ctx;
     const old = await definitionOrThrow(env, uuid, parent);
     for (const name of del) {
@@ -47,12 +60,16 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
       const p = await readParent(env, old.parent);
       if (p !== null) typeIn(env, old.parent, p, type);
     }
-    const start = opts.auto === true ? 'auto' : opts.manual === true ? 'manual' : old.start;
+    const start = asked ?? old.start;
     const def: Definition = { ...old, type: type ?? old.type, start, attrs: withAttrs(old.attrs, set, del) };
     const plan = { steps: defineSteps(env, def) };
-    if (ctx.dryRun) return persistDryRun(ctx, plan);
-    await executePlan(ctx, plan);
-    if (plan.steps.length === 0) ctx.info(`the definition of ${uuid} already says this: nothing to do`);
-    return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: '' };
-  });
+    return planned(
+      plan,
+      () => {
+        if (plan.steps.length === 0) ctx.info(`the definition of ${uuid} already says this: nothing to do`);
+        return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: '' };
+      },
+      { files: true },
+    );
+  }
 }

@@ -4,11 +4,9 @@
  * the command refuses, naming them. With --force the write is tried anyway in
  * a child process, waited for a bounded time, and reported if still pending.
  */
-import type { Context, Outcome } from '../context.js';
+import { planned, type Planned, type Raw } from '../command.js';
+import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
-import { dryRunOutcome } from '../plan/dryrun.js';
-import { executePlan } from '../plan/execute.js';
-import { mutating } from '../plan/guard.js';
 import { who } from '../plan/held.js';
 import { removeSteps } from '../plan/mdev.js';
 import { findHolders, type Holder } from '../sysfs/holders.js';
@@ -24,11 +22,18 @@ function forceWaitMs(): number {
   return raw !== undefined && raw !== '' && Number.isFinite(s) && s >= 0 ? s * 1000 : 5000;
 }
 
-export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+export interface RemoveOptions {
+  uuids: string[];
+  force: boolean;
+}
+
+export function parse({ args, opts }: Raw): RemoveOptions {
   if (args.length === 0) throw new UsageError('remove needs at least one UUID');
-  const uuids = [...new Set(args.map((a) => checkUuid(a)))];
-  const force = opts.force === true;
-  return mutating(ctx, 'remove', async () => {
+  return { uuids: [...new Set(args.map((a) => checkUuid(a)))], force: opts.force === true };
+}
+
+export async function run(ctx: Context, { uuids, force }: RemoveOptions): Promise<Planned> {
+  {
     const { env } = ctx;
     const mdevs: Mdev[] = [];
     for (const uuid of uuids) {
@@ -50,8 +55,7 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
     }
     const waitMs = forceWaitMs();
     const plan = { steps: mdevs.flatMap((m) => removeSteps(env, m, heldBy(m).length > 0 ? waitMs : undefined)) };
-    if (ctx.dryRun) return dryRunOutcome(ctx, plan);
-    const { pending } = await executePlan(ctx, plan);
+    return planned(plan, ({ pending }) => {
     if (pending.length > 0) {
       const stuck = mdevs.filter((m) => pending.some((p) => p.path === `${mdevDir(env, m.uuid)}/remove`));
       const done = mdevs.filter((m) => !stuck.includes(m));
@@ -64,5 +68,6 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
     const partitions = mdevs.map((m) => ({ uuid: m.uuid, parent: m.parent, type: m.type, iommuGroup: m.iommuGroup }));
     if (!ctx.quiet) for (const m of mdevs) ctx.info(`removed ${m.uuid}`);
     return { json: { schemaVersion: 1, partitions }, text: '' };
-  });
+    });
+  }
 }

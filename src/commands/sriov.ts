@@ -1,10 +1,8 @@
 /** `sriov DEVICE --vfs N [--autoprobe | --no-autoprobe]`: set a PF's VF count and list its VFs. */
-import type { Context, Outcome } from '../context.js';
+import { planned, type Planned, type Raw } from '../command.js';
+import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
 import { pciFunction } from '../plan/device.js';
-import { dryRunOutcome } from '../plan/dryrun.js';
-import { executePlan } from '../plan/execute.js';
-import { mutating } from '../plan/guard.js';
 import { who } from '../plan/held.js';
 import { sriovSteps } from '../plan/sriov.js';
 import { makeStyle } from '../render/style.js';
@@ -39,14 +37,24 @@ async function refuseHeldVfs(ctx: Context, pf: PciFunction): Promise<void> {
   if (held.length > 0) throw new BusyError(held.join('; '), 'stop the processes using the VFs first');
 }
 
-export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+export interface SriovOptions {
+  device: string;
+  vfs: number;
+  /** --autoprobe / --no-autoprobe; null: leave it. */
+  autoprobe: boolean | null;
+}
+
+export function parse({ args, opts }: Raw): SriovOptions {
   if (args.length !== 1) throw new UsageError('sriov takes one device (the PF)');
   if (opts.vfs === undefined) throw new UsageError('sriov needs --vfs N');
   const vfs = checkInt(String(opts.vfs), '--vfs', 0, 65535);
-  const autoprobe = typeof opts.autoprobe === 'boolean' ? opts.autoprobe : null;
+  return { device: args[0]!, vfs, autoprobe: typeof opts.autoprobe === 'boolean' ? opts.autoprobe : null };
+}
+
+export async function run(ctx: Context, { device, vfs, autoprobe }: SriovOptions): Promise<Planned> {
   const { env } = ctx;
-  return mutating(ctx, 'sriov', async () => {
-    const pf = await pciFunction(env, args[0], 'sriov');
+  {
+    const pf = await pciFunction(env, device, 'sriov');
     if (pf.physfn !== null) throw new UsageError(`${pf.address} is a VF of ${pf.physfn}: give the PF`);
     if (pf.sriovTotalvfs === null) throw new UsageError(`${pf.address} is not SR-IOV capable (no sriov_totalvfs)`);
     if (vfs > pf.sriovTotalvfs) {
@@ -57,10 +65,9 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
     }
     if ((pf.sriovNumvfs ?? 0) !== vfs && (pf.sriovNumvfs ?? 0) > 0) await refuseHeldVfs(ctx, pf);
     const steps = sriovSteps(env, pf, vfs, autoprobe);
-    if (ctx.dryRun) return dryRunOutcome(ctx, { steps });
     const changed = (pf.sriovNumvfs ?? 0) !== vfs;
-    if (!changed) ctx.info(`${pf.address} already has ${vfs} VFs: nothing to do`);
-    await executePlan(ctx, { steps });
+    const notes = changed ? [] : [`${pf.address} already has ${vfs} VFs: nothing to do`];
+    return planned({ steps }, async () => {
     const now = (await readPci(env, pf.address)) ?? pf;
     const list = await readVfs(ctx, now);
     const style = makeStyle(ctx.color);
@@ -77,5 +84,6 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
       json: { schemaVersion: 1, device: pf.address, totalvfs: pf.sriovTotalvfs, numvfs: now.sriovNumvfs ?? vfs, changed, vfs: list },
       text,
     };
-  });
+    }, { notes });
+  }
 }

@@ -7,11 +7,9 @@
  * after a reboot (mdevctl's start-parent-mdevs).
  */
 import { randomUUID } from 'node:crypto';
-import type { Context, Outcome } from '../context.js';
+import { planned, type PartResult, type Planned, type Raw } from '../command.js';
+import type { Context } from '../context.js';
 import { AccelError, EXIT, NotFoundError, UsageError, type ExitCode } from '../errors.js';
-import { dryRunOutcome } from '../plan/dryrun.js';
-import { executePlan } from '../plan/execute.js';
-import { mutating } from '../plan/guard.js';
 import { createdPartitions, planCreate, type CreatedPartition, type CreatePlan, type CreateRequest } from '../plan/mdev.js';
 import { attrsOf, oneUuid, optString, optParent } from '../persist/args.js';
 import { oneDefinition } from '../persist/select.js';
@@ -26,10 +24,20 @@ interface StartArgs {
   extra: Attr[];
 }
 
+export type StartOptions = ({ auto: false } & StartArgs) | { auto: true; parent: string | undefined };
+
 /** Every argument checked before the root check and the lock, so bad input is exit 2 for anyone. */
-function parseArgs(args: string[], opts: Record<string, unknown>): StartArgs {
+export function parse({ args, opts }: Raw): StartOptions {
+  if (opts.auto === true) {
+    const extra = ['type', 'uuid', 'attr'].filter((k) => opts[k] !== undefined).map((k) => `--${k}`);
+    if (args.length > 0 || extra.length > 0) {
+      throw new UsageError(`start --auto starts the saved auto definitions and takes only --parent (got ${[...args, ...extra].join(' ')})`);
+    }
+    return { auto: true, parent: optParent(opts) };
+  }
   const t = optString(opts, 'type');
   return {
+    auto: false,
     uuid: oneUuid('start', args, opts, false),
     parent: optParent(opts),
     type: t === undefined ? undefined : checkName(t, 'type'),
@@ -51,17 +59,13 @@ async function request(ctx: Context, a: StartArgs): Promise<CreateRequest> {
   return { parent, type, uuids: [uuid ?? randomUUID()], attrs: extra };
 }
 
-export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
-  if (opts.auto === true) return startAuto(ctx, args, opts);
-  const parsed = parseArgs(args, opts);
-  return mutating(ctx, 'start', async () => {
-    const req = await request(ctx, parsed);
-    const plan = await planCreate(ctx.env, req);
-    if (ctx.dryRun) return dryRunOutcome(ctx, plan);
-    const uuid = req.uuids[0]!;
-    if (plan.existing.length > 0) ctx.info(`${uuid} is already running as ${req.type} on ${req.parent}: nothing to do`);
-    await executePlan(ctx, plan);
-    return { json: { schemaVersion: 1, partitions: createdPartitions(ctx.env, req, plan) }, text: uuid };
+export async function run(ctx: Context, o: StartOptions): Promise<Planned> {
+  if (o.auto) return startAuto(ctx, o.parent);
+  const req = await request(ctx, o);
+  const plan = await planCreate(ctx.env, req);
+  const uuid = req.uuids[0]!;
+  return planned(plan, () => ({ json: { schemaVersion: 1, partitions: createdPartitions(ctx.env, req, plan) }, text: uuid }), {
+    notes: plan.existing.length > 0 ? [`${uuid} is already running as ${req.type} on ${req.parent}: nothing to do`] : [],
   });
 }
 
@@ -72,56 +76,60 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
  * parent is not present are skipped: udev runs this again when it registers.
  * Exit status: that of the first failure, else 0.
  */
-async function startAuto(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
-  const extra = ['type', 'uuid', 'attr'].filter((k) => opts[k] !== undefined).map((k) => `--${k}`);
-  if (args.length > 0 || extra.length > 0) {
-    throw new UsageError(`start --auto starts the saved auto definitions and takes only --parent (got ${[...args, ...extra].join(' ')})`);
+async function startAuto(ctx: Context, parent: string | undefined): Promise<Planned> {
+  const defs = (await listDefinitions(ctx.env, parent)).filter((d) => d.start === 'auto');
+  const present = new Set(parentNames(ctx.env));
+  // Each present definition is one part, planned when its turn comes (after the one before started).
+  const entries: { d: Definition; req: CreateRequest | null; part: number }[] = [];
+  const plans: CreatePlan[] = [];
+  const parts: (() => Promise<CreatePlan>)[] = [];
+  for (const d of defs) {
+    if (!present.has(d.parent)) {
+      entries.push({ d, req: null, part: -1 });
+      continue;
+    }
+    const req: CreateRequest = { parent: d.parent, type: d.type, uuids: [d.uuid], attrs: d.attrs };
+    const i = parts.length;
+    entries.push({ d, req, part: i });
+    parts.push(async () => (plans[i] = await planCreate(ctx.env, req)));
   }
-  const parent = optParent(opts);
-  return mutating(ctx, 'start', async () => {
-    const defs = (await listDefinitions(ctx.env, parent)).filter((d) => d.start === 'auto');
+  /** What each definition came to; `ran`: the parts were executed (else a dry run planned them). */
+  const report = (results: PartResult[], ran: boolean) => {
     const partitions: CreatedPartition[] = [];
     const skipped: { uuid: string; parent: string; type: string; reason: string }[] = [];
     const failed: ReturnType<typeof failure>[] = [];
     const lines: string[] = [];
-    const planned: CreatePlan['steps'] = [];
-    const present = new Set(parentNames(ctx.env));
-    for (const d of defs) {
-      if (!present.has(d.parent)) {
+    for (const { d, req, part } of entries) {
+      const r = results[part];
+      if (req === null || r === undefined) {
         skipped.push({ uuid: d.uuid, parent: d.parent, type: d.type, reason: 'parent not present' });
         lines.push(`skipped ${d.uuid}: parent ${d.parent} is not present`);
-        continue;
-      }
-      const req: CreateRequest = { parent: d.parent, type: d.type, uuids: [d.uuid], attrs: d.attrs };
-      try {
-        const plan = await planCreate(ctx.env, req);
-        if (ctx.dryRun) {
-          planned.push(...plan.steps);
-          continue;
-        }
-        await executePlan(ctx, plan);
-        const part = createdPartitions(ctx.env, req, plan)[0]!;
-        partitions.push(part);
-        lines.push(part.created ? `started ${d.uuid} (${d.type} on ${d.parent})` : `${d.uuid} already running (${d.type} on ${d.parent})`);
-      } catch (err) {
-        if (!(err instanceof AccelError)) throw err;
-        failed.push(failure(d, err));
-        lines.push(`failed ${d.uuid} (${d.type} on ${d.parent}): ${err.message}`);
+      } else if ('error' in r) {
+        failed.push(failure(d, r.error));
+        lines.push(`failed ${d.uuid} (${d.type} on ${d.parent}): ${r.error.message}`);
+      } else if (ran) {
+        const p = createdPartitions(ctx.env, req, plans[part]!)[0]!;
+        partitions.push(p);
+        lines.push(p.created ? `started ${d.uuid} (${d.type} on ${d.parent})` : `${d.uuid} already running (${d.type} on ${d.parent})`);
       }
     }
-    if (ctx.dryRun) {
-      // The writes go to stdout as for every dry run; what would be skipped or
-      // fail says so on stderr, and the exit status is the one the run would have.
-      for (const l of lines) ctx.warn(l);
-      return { ...dryRunOutcome(ctx, { steps: planned }), exitCode: failed[0]?.exitCode ?? EXIT.ok };
-    }
-    if (defs.length === 0) ctx.info(`no auto definitions${parent === undefined ? '' : ` for ${parent}`}: nothing to start`);
-    return {
-      json: { schemaVersion: 1, partitions, skipped, failed },
-      text: lines.join('\n'),
-      exitCode: failed[0]?.exitCode ?? EXIT.ok,
-    };
-  });
+    return { partitions, skipped, failed, lines, exitCode: failed[0]?.exitCode ?? EXIT.ok };
+  };
+  return {
+    parts,
+    keepGoing: true,
+    done: (results) => {
+      const { partitions, skipped, failed, lines, exitCode } = report(results, true);
+      if (defs.length === 0) ctx.info(`no auto definitions${parent === undefined ? '' : ` for ${parent}`}: nothing to start`);
+      return { json: { schemaVersion: 1, partitions, skipped, failed }, text: lines.join('\n'), exitCode };
+    },
+    // The writes go to stdout as for every dry run; what would be skipped or
+    // fail says so on stderr, and the exit status is the one the run would have.
+    dryRun: (results) => {
+      const { lines, exitCode } = report(results, false);
+      return { warnings: lines, exitCode };
+    },
+  };
 }
 
 const failure = (d: Definition, err: AccelError): { uuid: string; parent: string; type: string; error: string; exitCode: ExitCode } => ({

@@ -3,20 +3,19 @@
  * one a process holds open, naming it (the kernel's remove would block).
  * Not running but defined: nothing to do.
  */
+import { planned, type Planned, type Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError } from '../errors.js';
-import { dryRunOutcome } from '../plan/dryrun.js';
-import { executePlan } from '../plan/execute.js';
-import { mutating } from '../plan/guard.js';
 import { removeSteps } from '../plan/mdev.js';
 import { oneUuid } from '../persist/args.js';
 import { refuseHeldMdevs } from '../plan/held.js';
 import { findDefinitions } from '../persist/store.js';
 import { readMdev } from '../sysfs/mdev.js';
 
-export async function run(ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> {
-  const uuid = oneUuid('stop', args, opts, true)!;
-  return mutating(ctx, 'stop', async () => {
+export const parse = ({ args, opts }: Raw): string => oneUuid('stop', args, opts, true)!;
+
+export async function run(ctx: Context, uuid: string): Promise<Planned | Outcome> {
+  {
     const { env } = ctx;
     const m = await readMdev(env, uuid);
     if (m === null) {
@@ -26,9 +25,9 @@ export async function run(ctx: Context, args: string[], opts: Record<string, unk
     }
     await refuseHeldMdevs(env, [m], 'stop');
     const plan = { steps: removeSteps(env, m) };
-    if (ctx.dryRun) return dryRunOutcome(ctx, plan);
-    await executePlan(ctx, plan);
-    ctx.info(`stopped ${uuid}`);
-    return { json: { schemaVersion: 1, partitions: [{ uuid, parent: m.parent, type: m.type, iommuGroup: m.iommuGroup }] }, text: '' };
-  });
+    return planned(plan, () => {
+      ctx.info(`stopped ${uuid}`);
+      return { json: { schemaVersion: 1, partitions: [{ uuid, parent: m.parent, type: m.type, iommuGroup: m.iommuGroup }] }, text: '' };
+    });
+  }
 }

@@ -1,8 +1,6 @@
 /** Definition files as plan steps: each undone by putting back the bytes found when the plan was made. */
-import type { Context, Outcome } from '../context.js';
 import type { Env } from '../env.js';
-import { dryRunOutcome } from '../plan/dryrun.js';
-import type { FileStep, Plan } from '../plan/types.js';
+import type { FileStep } from '../plan/types.js';
 import { readText } from '../files.js';
 import { definitionPath, serializeDefinition, type Definition } from './store.js';
 
@@ -23,12 +21,4 @@ export function undefineSteps(env: Env, parent: string, uuid: string): FileStep[
   const path = definitionPath(env, parent, uuid);
   if (readText(path) === null) return [];
   return [fileStep(path, null, `undefine ${uuid} on ${parent}`, `restored the definition of ${uuid}`)];
-}
-
-/** --dry-run: the sysfs writes as every command prints them, plus the definition files. */
-export function persistDryRun(ctx: Context, plan: Plan): Outcome {
-  const base = dryRunOutcome(ctx, plan);
-  const files = plan.steps.flatMap((s) => (s.kind === 'file' ? [{ path: ctx.env.kernelPath(s.path), content: s.content }] : []));
-  if (files.length > 0) ctx.info(`dry run: ${files.length} definition file${files.length === 1 ? '' : 's'} to change`);
-  return { ...base, json: { ...(base.json as object), files } };
 }

@@ -27,3 +27,11 @@ export function dryRunOutcome(ctx: Context, plan: Plan): Outcome {
     text: plan.steps.map((s) => describeStep(ctx, s)).join('\n'),
   };
 }
+
+/** --dry-run of the persist commands: the sysfs writes as every command prints them, plus the definition files. */
+export function filesDryRun(ctx: Context, plan: Plan): Outcome {
+  const base = dryRunOutcome(ctx, plan);
+  const files = plan.steps.flatMap((s) => (s.kind === 'file' ? [{ path: ctx.env.kernelPath(s.path), content: s.content }] : []));
+  if (files.length > 0) ctx.info(`dry run: ${files.length} definition file${files.length === 1 ? '' : 's'} to change`);
+  return { ...base, json: { ...(base.json as object), files } };
+}

@@ -1,5 +1,6 @@
 /**
- * Applies a plan step by step. When a step fails, the steps already done are
+ * The only code that changes the host: applies a plan step by step, through
+ * the KernelWriter it is handed (the entry's; there is none in a dry run). When a step fails, the steps already done are
  * undone in reverse order and the error says both what failed and what was
  * undone, so a failed command leaves the host as it found it (or says exactly
  * what it could not restore).
@@ -7,7 +8,7 @@
 import { AccelError, errnoName, FailedError, fromErrno, KernelError, NotFoundError } from '../errors.js';
 import type { Context } from '../context.js';
 import { describeStep } from './dryrun.js';
-import { kernelOf, type KernelWriter } from './writer.js';
+import type { KernelWriter } from './writer.js';
 import type { Plan, Step, WaitStep, WriteStep } from './types.js';
 import { replaceFile } from '../files.js';
 
@@ -128,8 +129,7 @@ async function rollback(ctx: Context, kernel: KernelWriter, done: Step[]): Promi
   return { undone, notUndone };
 }
 
-export async function executePlan(ctx: Context, plan: Plan): Promise<PlanResult> {
-  const kernel = kernelOf(ctx);
+export async function executePlan(ctx: Context, kernel: KernelWriter, plan: Plan): Promise<PlanResult> {
   const done: Step[] = [];
   const pending: WriteStep[] = [];
   for (const step of plan.steps) {

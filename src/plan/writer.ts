@@ -1,11 +1,11 @@
 /**
- * The only place accelctl writes to the kernel. Tests swap in a double that
- * also plays the kernel's part (a fixture tree's `create` is a plain file, so
- * writing it makes no device appear).
+ * The only place accelctl writes to the kernel. The entry hands fsWriter to
+ * the plan executor (and nothing to anyone in a dry run); tests hand it a
+ * double that also plays the kernel's part (a fixture tree's `create` is a
+ * plain file, so writing it makes no device appear).
  */
 import { chownSync, closeSync, constants, openSync, writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import type { Context } from '../context.js';
 
 export type BoundedResult = { state: 'done' } | { state: 'failed'; errno: string } | { state: 'pending' };
 
@@ -15,15 +15,6 @@ export interface KernelWriter {
   /** A write that may block in the kernel: give up waiting after `ms`, leaving it to finish alone. */
   writeBounded(path: string, value: string, ms: number): Promise<BoundedResult>;
   chown(path: string, uid: number, gid: number): void;
-}
-
-/** What commands get: a Context that tests may extend with their own writer. */
-export interface WriterContext extends Context {
-  kernel?: KernelWriter;
-}
-
-export function kernelOf(ctx: Context): KernelWriter {
-  return (ctx as WriterContext).kernel ?? fsWriter;
 }
 
 function writeOnce(path: string, value: string): void {

@@ -239,7 +239,6 @@ export function testContext(json = true): Context {
     color: false,
     verbose: false,
     quiet: true,
-    dryRun: false,
     info: () => {},
     warn: () => {},
     trace: () => {},

@@ -35,7 +35,6 @@ export function makeCtx(env: Env, o: { json?: boolean; color?: boolean } = {}): 
     color: o.color ?? false,
     verbose: false,
     quiet: false,
-    dryRun: false,
     info: (m) => messages.push(m),
     warn: (m) => messages.push(`warning: ${m}`),
     trace: (m) => messages.push(m),

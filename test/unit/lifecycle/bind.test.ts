@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run } from '../../../src/commands/bind.js';
-import { run as unbind } from '../../../src/commands/unbind.js';
 import { EXIT } from '../../../src/errors.js';
 import { BindOutput } from '../../../src/schemas/bind.js';
 import { UnbindOutput } from '../../../src/schemas/unbind.js';
-import { makeHarness, type Harness } from './harness.js';
+import { makeHarness, type Harness, runner } from './harness.js';
+
+const run = runner('bind');
+const unbind = runner('unbind');
 
 let h: Harness;
 afterEach(() => h?.cleanup());

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run } from '../../../src/commands/create.js';
 import { EXIT } from '../../../src/errors.js';
 import { CreateOutput } from '../../../src/schemas/create.js';
-import { makeHarness, type Harness } from './harness.js';
+import { makeHarness, type Harness, runner } from './harness.js';
+
+const run = runner('create');
 
 let h: Harness;
 afterEach(() => h?.cleanup());

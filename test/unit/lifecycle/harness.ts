@@ -4,14 +4,30 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildHost, twoNode } from '../../gen/generate.mjs';
 import { Env } from '../../../src/env.js';
-import type { WriterContext } from '../../../src/plan/writer.js';
+import type { Context, Outcome } from '../../../src/context.js';
+import { TABLE } from '../../../src/commands/table.js';
+import { invoke } from '../../../src/entry.js';
+import type { KernelWriter } from '../../../src/plan/writer.js';
 import { FakeKernel } from './fake-kernel.js';
+
+/** A Context plus what main decides from argv: dry run or not, and the writer (the fake kernel) otherwise. */
+export interface TestContext extends Context {
+  dryRun: boolean;
+  kernel: KernelWriter;
+}
+
+/** A command as the entry runs it (argument checks, root, lock, plan, dry run), with the harness's writer. */
+export function runner(name: string): (ctx: TestContext, args: string[], opts: Record<string, unknown>) => Promise<Outcome> {
+  const spec = TABLE.find((c) => c.name === name);
+  if (!spec) throw new Error(`no command ${name}`);
+  return (ctx, args, opts) => invoke(spec, ctx, { args, opts }, ctx.dryRun ? { dryRun: true } : { dryRun: false, kernel: ctx.kernel }, TABLE);
+}
 
 export interface Harness {
   root: string;
   env: Env;
   kernel: FakeKernel;
-  ctx: WriterContext;
+  ctx: TestContext;
   trace: string[];
   info: string[];
   /** Every file and link under <root>/sys and <root>/dev, with contents: compare before and after. */
@@ -40,7 +56,7 @@ export function makeHarness(opts: { dryRun?: boolean; json?: boolean; spec?: Par
   const kernel = new FakeKernel(env);
   const trace: string[] = [];
   const info: string[] = [];
-  const ctx: WriterContext = {
+  const ctx: TestContext = {
     env,
     json: opts.json ?? false,
     color: false,

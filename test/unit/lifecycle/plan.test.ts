@@ -24,7 +24,7 @@ describe('executePlan', () => {
   it('writes each value exactly, in order, and traces kernel paths', async () => {
     h = makeHarness();
     const [a, b] = files(h, ['a', 'b']);
-    await executePlan(h.ctx, { steps: [write(a!, 'one', 'set a'), write(b!, 'two\n', 'set b')] });
+    await executePlan(h.ctx, h.kernel, { steps: [write(a!, 'one', 'set a'), write(b!, 'two\n', 'set b')] });
     expect(h.kernel.log).toEqual([
       { path: '/scratch/a', value: 'one' },
       { path: '/scratch/b', value: 'two\n' },
@@ -44,7 +44,7 @@ describe('executePlan', () => {
         write(c!, 'C', 'set c', [write(c!, 'never', 'never')]),
       ],
     };
-    const err = await executePlan(h.ctx, plan).catch((e) => e);
+    const err = await executePlan(h.ctx, h.kernel, plan).catch((e) => e);
     expect(err).toBeInstanceOf(PlanError);
     expect(err.exitCode).toBe(EXIT.kernel);
     expect(err.message).toBe('write "C" to /scratch/c: EINVAL; undone: restored b, restored a');
@@ -63,7 +63,7 @@ describe('executePlan', () => {
     const [a, b] = files(h, ['a', 'b']);
     h.kernel.failures.set('/scratch/b', 'EBUSY');
     const plan: Plan = { steps: [write(a!, 'A', 'set a', [write(path.join(h.root, 'scratch/gone'), 'x', 'restored a')]), write(b!, 'B', 'set b')] };
-    const err = await executePlan(h.ctx, plan).catch((e) => e);
+    const err = await executePlan(h.ctx, h.kernel, plan).catch((e) => e);
     expect(err.exitCode).toBe(EXIT.busy);
     expect(err.message).toMatch(/^write "B" to \/scratch\/b: EBUSY; NOT undone: set a \(.*scratch\/gone does not exist/);
   });
@@ -72,7 +72,7 @@ describe('executePlan', () => {
     h = makeHarness();
     const [a] = files(h, ['a']);
     const plan: Plan = { steps: [write(a!, 'A', 'set a', [write(a!, 'orig', 'restored a')]), wait('godot', () => false, 50)] };
-    const err = await executePlan(h.ctx, plan).catch((e) => e);
+    const err = await executePlan(h.ctx, h.kernel, plan).catch((e) => e);
     expect(err.exitCode).toBe(EXIT.failed);
     expect(err.message).toBe('timed out after 50 ms waiting for godot; undone: restored a');
   });
@@ -81,7 +81,7 @@ describe('executePlan', () => {
     h = makeHarness();
     const [a] = files(h, ['a']);
     h.kernel.blocking.add('/scratch/a');
-    const r = await executePlan(h.ctx, { steps: [{ ...write(a!, '1', 'remove'), boundedMs: 10 }] });
+    const r = await executePlan(h.ctx, h.kernel, { steps: [{ ...write(a!, '1', 'remove'), boundedMs: 10 }] });
     expect(r.pending.map((s) => s.path)).toEqual([a]);
   });
 

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { run as create } from '../../../src/commands/create.js';
 import { Env } from '../../../src/env.js';
 import { EXIT } from '../../../src/errors.js';
 import { requireRoot } from '../../../src/privilege.js';
-import { makeHarness, type Harness } from './harness.js';
+import { makeHarness, type Harness, runner } from './harness.js';
+
+const create = runner('create');
 
 let h: Harness | undefined;
 afterEach(() => {
@@ -22,10 +23,20 @@ describe('requireRoot', () => {
     expect(h.kernel.log).toEqual([]);
   });
 
-  it('is not needed for a dry run, nor on a fixture tree (--root), where writes land in plain files', () => {
+  it('is not needed on a fixture tree (--root), where writes land in plain files', () => {
     vi.spyOn(process as { geteuid: () => number }, 'geteuid').mockReturnValue(1000);
     h = makeHarness();
-    expect(() => requireRoot({ ...h!.ctx, env: new Env('/'), dryRun: true }, 'bind')).not.toThrow();
-    expect(() => requireRoot(h!.ctx, 'bind')).not.toThrow();
+    expect(() => requireRoot(new Env('/'), 'bind')).toThrow('bind needs root');
+    expect(() => requireRoot(h!.env, 'bind')).not.toThrow();
+  });
+
+  it('is not made for a dry run: the entry plans without a writer, as any user', async () => {
+    vi.spyOn(process as { geteuid: () => number }, 'geteuid').mockReturnValue(1000);
+    h = makeHarness();
+    // The real root has no mdev parent mtty: the plan fails on that (3), not on root (4).
+    const err = await create({ ...h.ctx, env: new Env('/'), dryRun: true }, [], { parent: 'mtty', type: 'mtty-1' }).catch((e) => e);
+    expect(err.exitCode).toBe(EXIT.notFound);
+    expect(err.message).toMatch(/^no mdev parent mtty/);
+    expect(h.kernel.log).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run as create } from '../../../src/commands/create.js';
-import { run } from '../../../src/commands/remove.js';
 import { EXIT } from '../../../src/errors.js';
 import { RemoveOutput } from '../../../src/schemas/remove.js';
-import { makeHarness, type Harness } from './harness.js';
+import { makeHarness, type Harness, runner } from './harness.js';
+
+const create = runner('create');
+const run = runner('remove');
 
 let h: Harness;
 afterEach(() => h?.cleanup());

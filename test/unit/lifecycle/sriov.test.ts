@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run } from '../../../src/commands/sriov.js';
 import { EXIT } from '../../../src/errors.js';
 import { SriovOutput } from '../../../src/schemas/sriov.js';
-import { makeHarness, type Harness } from './harness.js';
+import { makeHarness, type Harness, runner } from './harness.js';
+
+const run = runner('sriov');
 
 let h: Harness;
 afterEach(() => h?.cleanup());

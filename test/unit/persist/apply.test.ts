@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run as apply } from '../../../src/commands/apply.js';
 import { run as assertCmd } from '../../../src/commands/assert.js';
-import { run as define } from '../../../src/commands/define.js';
 import { run as exportCmd } from '../../../src/commands/export.js';
 import { EXIT } from '../../../src/errors.js';
 import { ApplyOutput, AssertOutput, PlanFile } from '../../../src/schemas/plan.js';
-import { defs, fails, HELD, IDLE, layout, makeHarness, U1, U2, type Harness } from './helpers.js';
+import { defs, fails, HELD, IDLE, layout, makeHarness, U1, U2, type Harness, runner } from './helpers.js';
 import YAML from 'yaml';
+
+const apply = runner('apply');
+const define = runner('define');
 
 let h: Harness;
 afterEach(() => h?.cleanup());

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run as define } from '../../../src/commands/define.js';
 import { run as list } from '../../../src/commands/list.js';
-import { run as modify } from '../../../src/commands/modify.js';
-import { run as undefine } from '../../../src/commands/undefine.js';
 import { EXIT } from '../../../src/errors.js';
 import { DefinitionsOutput } from '../../../src/schemas/define.js';
 import { ListOutput } from '../../../src/schemas/list.js';
-import { defFile, defs, fails, GOLDEN, HELD, IDLE, makeHarness, U1, U2, writeDef, type Harness } from './helpers.js';
+import { defFile, defs, fails, GOLDEN, HELD, IDLE, makeHarness, U1, U2, writeDef, type Harness, runner } from './helpers.js';
+
+const define = runner('define');
+const modify = runner('modify');
+const undefine = runner('undefine');
 
 let h: Harness;
 afterEach(() => h?.cleanup());

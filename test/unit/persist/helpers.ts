@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { listMdevs } from '../../../src/sysfs/mdev.js';
-import { makeHarness, type Harness } from '../lifecycle/harness.js';
+import { makeHarness, runner, type Harness } from '../lifecycle/harness.js';
 
-export { makeHarness, type Harness };
+export { makeHarness, runner, type Harness };
 
 /** In the two-node tree: mtty-1 held by pid 4242 (qemu-system-x86), and an idle mtty-2. */
 export const HELD = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';

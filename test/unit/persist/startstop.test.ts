@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run as define } from '../../../src/commands/define.js';
-import { run as start } from '../../../src/commands/start.js';
-import { run as stop } from '../../../src/commands/stop.js';
 import { EXIT } from '../../../src/errors.js';
 import { CreateOutput, StartOutput } from '../../../src/schemas/create.js';
-import { defs, fails, HELD, IDLE, layout, makeHarness, U1, U2, writeDef, type Harness } from './helpers.js';
+import { defs, fails, HELD, IDLE, layout, makeHarness, U1, U2, writeDef, type Harness, runner } from './helpers.js';
+
+const define = runner('define');
+const start = runner('start');
+const stop = runner('stop');
 
 let h: Harness;
 afterEach(() => h?.cleanup());
