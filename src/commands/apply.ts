@@ -9,7 +9,7 @@ import type { Context } from '../context.js';
 import { AccelError, UsageError } from '../errors.js';
 import type { PlanError } from '../plan/execute.js';
 import { applySteps, changesOf, checkCapacity, type Change } from '../persist/applyplan.js';
-import { refuseHeldMdevs } from '../plan/held.js';
+import { refuseHeldMdevs } from '../host/held.js';
 import { loadPlan, type Desired } from '../persist/planfile.js';
 import { isEmpty, reconcile } from '../persist/reconcile.js';
 import { optString } from '../persist/args.js';

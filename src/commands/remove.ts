@@ -7,7 +7,7 @@
 import { planned, type Planned, type Raw } from '../command.js';
 import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
-import { who } from '../plan/held.js';
+import { who } from '../host/held.js';
 import { removeSteps } from '../plan/mdev.js';
 import { findHolders, type Holder } from '../sysfs/holders.js';
 import { listDirSync } from '../sysfs/attr.js';

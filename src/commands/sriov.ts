@@ -2,8 +2,8 @@
 import { planned, type Planned, type Raw } from '../command.js';
 import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
-import { pciFunction } from '../plan/device.js';
-import { who } from '../plan/held.js';
+import { pciFunction } from '../sysfs/device.js';
+import { who } from '../host/held.js';
 import { sriovSteps } from '../plan/sriov.js';
 import { makeStyle } from '../render/style.js';
 import { renderTable, footer } from '../render/table.js';

@@ -8,7 +8,7 @@ import type { Context, Outcome } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { removeSteps } from '../plan/mdev.js';
 import { oneUuid } from '../persist/args.js';
-import { refuseHeldMdevs } from '../plan/held.js';
+import { refuseHeldMdevs } from '../host/held.js';
 import { findDefinitions } from '../persist/store.js';
 import { readMdev } from '../sysfs/mdev.js';
 

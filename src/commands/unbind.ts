@@ -6,10 +6,10 @@
 import { planned, type Planned, type Raw } from '../command.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { pciFunction } from '../plan/device.js';
-import { forgetMemory, readMemory } from '../plan/memory.js';
+import { pciFunction } from '../sysfs/device.js';
+import { forgetMemory, readMemory } from '../host/memory.js';
 import { currentDriver, isVfioDriver, releaseSteps, requireDriver } from '../plan/pci.js';
-import { refuseHeld } from '../plan/held.js';
+import { refuseHeld } from '../host/held.js';
 import { checkDriver } from '../validate.js';
 
 export interface UnbindOptions {

@@ -1,8 +1,8 @@
 /** The PCI function a bind/unbind/sriov command names; mdevs are refused with a reason. */
 import type { Env } from '../env.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { readPci, type PciFunction } from '../sysfs/pci.js';
-import { resolveDevice } from '../sysfs/resolve.js';
+import { readPci, type PciFunction } from './pci.js';
+import { resolveDevice } from './resolve.js';
 import { parseDeviceSpec } from '../validate.js';
 
 export async function pciFunction(env: Env, arg: string | undefined, command: string): Promise<PciFunction> {
