@@ -46,3 +46,10 @@ export class Env {
     return '/' + rel.split(sep).join('/');
   }
 }
+
+/** The kernel's name of an IOMMU group's VFIO node (`/dev/vfio/13`): the one place it is spelled. */
+export function vfioNode(group: number): string;
+export function vfioNode(group: number | null): string | null;
+export function vfioNode(group: number | null): string | null {
+  return group === null ? null : `/dev/vfio/${group}`;
+}

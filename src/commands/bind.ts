@@ -19,7 +19,7 @@ import { refuseHeld } from '../host/held.js';
 import { blocker, readGroup } from '../sysfs/iommu.js';
 import { readPci, type PciFunction } from '../sysfs/pci.js';
 import { checkDriver } from '../validate.js';
-import type { Env } from '../env.js';
+import { vfioNode, type Env } from '../env.js';
 
 /** The other members of the function's group that keep host drivers (bridges aside). */
 async function groupBlockers(env: Env, fn: PciFunction): Promise<PciFunction[]> {
@@ -37,7 +37,7 @@ async function groupBlockers(env: Env, fn: PciFunction): Promise<PciFunction[]> 
 function ownerSteps(env: Env, group: number | null, owner: Owner | null): Step[] {
   if (owner === null) return [];
   if (group === null) throw new NotFoundError('the device has no IOMMU group, so no /dev/vfio node to give --owner');
-  const node = env.dev('vfio', String(group));
+  const node = env.path(vfioNode(group));
   try {
     const st = statSync(node);
     if (st.uid === owner.uid && st.gid === owner.gid) return [];
@@ -98,7 +98,7 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
         driver: currentDriver(env, t.address),
         previousDriver: remembered,
         iommuGroup: t.iommuGroup,
-        vfioDevice: t.iommuGroup === null ? null : `/dev/vfio/${t.iommuGroup}`,
+        vfioDevice: vfioNode(t.iommuGroup),
         owner: owner && t === fn ? { uid: owner.uid, gid: owner.gid } : null,
         changed: moved || t.driverOverride !== driver || (t === fn && chown.length > 0),
       };

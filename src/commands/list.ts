@@ -13,6 +13,7 @@ import { resolveParent } from '../sysfs/resolve.js';
 import { didYouMean } from '../sysfs/suggest.js';
 import { checkUuid } from '../validate.js';
 import { markDefined, withDefinitions } from '../persist/listing.js';
+import { vfioNode } from '../env.js';
 
 async function select(ctx: Context, opts: Record<string, unknown>): Promise<Mdev[]> {
   const env = ctx.env;
@@ -46,7 +47,7 @@ export function toPartitions(ctx: Context, mdevs: Mdev[], holders: HolderMap): P
       type: m.type,
       state: 'active',
       iommuGroup: m.iommuGroup,
-      vfioDevice: m.iommuGroup === null ? null : `/dev/vfio/${m.iommuGroup}`,
+      vfioDevice: vfioNode(m.iommuGroup),
       numaNode: numa.get(m.parent) ?? null,
       driver: m.driver,
       path: m.path,

@@ -13,6 +13,7 @@ import { pciDir, readPci, type PciFunction } from '../sysfs/pci.js';
 import { checkInt } from '../validate.js';
 import type { z } from 'zod';
 import type { VirtualFunction } from '../schemas/sriov.js';
+import { vfioNode } from '../env.js';
 
 type Vf = z.infer<typeof VirtualFunction>;
 
@@ -21,7 +22,7 @@ async function readVfs(ctx: Context, pf: PciFunction): Promise<Vf[]> {
   for (const a of pf.virtfns) {
     const f = await readPci(ctx.env, a);
     const g = f?.iommuGroup ?? null;
-    out.push({ address: a, driver: f?.driver ?? null, iommuGroup: g, vfioDevice: g === null ? null : `/dev/vfio/${g}` });
+    out.push({ address: a, driver: f?.driver ?? null, iommuGroup: g, vfioDevice: vfioNode(g) });
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { BusyError, NotFoundError } from '../errors.js';
 import { parentNames, parentTypeDir, mdevDir, readMdev, readParent, type Mdev, type MdevParent, type MdevType } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
 import { wait, write, type Step, type WriteStep } from './types.js';
+import { vfioNode } from '../env.js';
 
 export interface CreateRequest {
   parent: string;
@@ -109,7 +110,7 @@ export function createdPartitions(env: Env, req: CreateRequest, plan: CreatePlan
       parent: req.parent,
       type: req.type,
       iommuGroup: group,
-      vfioDevice: group === null ? null : `/dev/vfio/${group}`,
+      vfioDevice: vfioNode(group),
       created: !plan.existing.includes(uuid),
     };
   });

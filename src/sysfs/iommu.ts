@@ -4,7 +4,7 @@
  * nothing; PCI bridges do not count. mdev groups carry type `unknown` and name
  * `vfio-noiommu`: isolation by the parent driver's page pinning.
  */
-import type { Env } from '../env.js';
+import { vfioNode, type Env } from '../env.js';
 import { listDirSync, naturalCompare, readAttrSync, readLinkNameSync } from './attr.js';
 import { isBridge } from './pci.js';
 import { BDF_RE, UUID_RE } from '../validate.js';
@@ -65,7 +65,7 @@ function readGroupSync(env: Env, id: number, vfioNodes: Set<string>): IommuGroup
     devices,
     viable: blockers.length === 0,
     blockers,
-    vfioDevice: `/dev/vfio/${id}`,
+    vfioDevice: vfioNode(id),
     vfioNodeExists: vfioNodes.has(String(id)),
   };
 }

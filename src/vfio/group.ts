@@ -3,6 +3,7 @@ import { Device } from './device.js';
 import { closeAll, kcall, type VfioIo } from './io.js';
 import type { Container } from './container.js';
 import { decode, encode, GROUP_FLAGS, groupStatus, IOCTL } from './structs.js';
+import { vfioNode } from '../env.js';
 
 export interface GroupStatus {
   viable: boolean;
@@ -20,7 +21,7 @@ export class Group {
   ) {}
 
   get path(): string {
-    return `/dev/vfio/${this.id}`;
+    return vfioNode(this.id);
   }
 
   status(): GroupStatus {

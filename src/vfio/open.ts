@@ -5,7 +5,7 @@
  * the group (5, naming it), a group that is not viable (1, naming the members
  * in the way: nothing is busy, a driver binding is wrong), other errnos (6).
  */
-import type { Env } from '../env.js';
+import { vfioNode, type Env } from '../env.js';
 import { BusyError, FailedError, KernelError, NotFoundError, PermissionError } from '../errors.js';
 import { describeHolders, findHoldersSync } from '../sysfs/holders.js';
 import { readLinkNameSync } from '../sysfs/attr.js';
@@ -83,7 +83,7 @@ export async function openSession(io: VfioIo, env: Env, dev: ResolvedDevice, pha
       if (version !== VFIO_API_VERSION) throw new FailedError(`VFIO API version ${version} is not the ${VFIO_API_VERSION} this tool speaks`);
       return c;
     }, () => `/dev/vfio/vfio, API version ${VFIO_API_VERSION}`);
-    const groupPath = `/dev/vfio/${dev.group}`;
+    const groupPath = vfioNode(dev.group);
     const group = new Group(io, openNode(io, env, groupPath, `group of ${dev.vfioName}`), dev.group);
     cleanup.unshift(() => group.close());
     const viable = phase('group viable', () => group.status().viable, (v) => `${groupPath} ${v ? 'viable' : 'not viable'}`);
