@@ -32,8 +32,6 @@ export interface ArgSpec {
   choices?: readonly string[];
 }
 
-/** The commands that describe the CLI itself (completion, schema) get the table as their third argument. */
-export type CommandFn = (ctx: Context, args: string[], opts: Record<string, unknown>, table: readonly CommandSpec[]) => Promise<Outcome>;
 
 /** What commander collected: the positional arguments and the options by attribute name. */
 export interface Raw {
@@ -101,11 +99,22 @@ interface Common {
   output?: () => Promise<z.ZodType>;
 }
 
+/**
+ * A read-only command's module: `parse` checks every argument into the typed
+ * options `run` gets. The commands that describe the CLI itself (completion,
+ * schema) get the table as run's third argument.
+ */
+export interface ReadModule<O> {
+  parse(raw: Raw): O | Promise<O>;
+  run(ctx: Context, options: O, table: readonly CommandSpec[]): Promise<Outcome>;
+}
+
+/* Each module has its own options type: the table's `load` checks that parse's output fits run's input. */
 export type CommandSpec =
   | (Common & {
       mutates: false;
       /** The command's own module, imported only when it runs. */
-      load: () => Promise<{ run: CommandFn }>;
+      load: () => Promise<ReadModule<any>>;
     })
   | (Common & {
       /** Changes the host: root (on the real root), the host lock, --dry-run prints its plan. */

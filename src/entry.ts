@@ -19,7 +19,10 @@ import { requireRoot } from './privilege.js';
 export type Mode = { dryRun: false; kernel: KernelWriter } | { dryRun: true };
 
 export async function invoke(spec: CommandSpec, ctx: Context, raw: Raw, mode: Mode, table: readonly CommandSpec[]): Promise<Outcome> {
-  if (!spec.mutates) return (await spec.load()).run(ctx, raw.args, raw.opts, table);
+  if (!spec.mutates) {
+    const mod = await spec.load();
+    return mod.run(ctx, await mod.parse(raw), table);
+  }
   const mod = await spec.load();
   const options = await mod.parse(raw);
   if (mode.dryRun) {

@@ -1,9 +1,10 @@
 /** `assert -f FILE [-c NAME]`: exit 0 when the host matches the plan, 1 listing each difference. No root needed. */
 import type { z } from 'zod';
+import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { optString } from '../persist/args.js';
-import { loadPlan } from '../persist/planfile.js';
+import { loadPlan, type Desired } from '../persist/planfile.js';
 import { reconcile, type ParentDiff } from '../persist/reconcile.js';
 import type { AssertOutput } from '../schemas/plan.js';
 
@@ -30,10 +31,18 @@ function differences(d: ParentDiff): Difference[] {
   ];
 }
 
-export async function run(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+export interface AssertOptions {
+  file: string;
+  desired: Desired;
+}
+
+export async function parse({ opts }: Raw): Promise<AssertOptions> {
   const file = optString(opts, 'file');
   if (file === undefined) throw new UsageError('assert needs -f FILE');
-  const desired = await loadPlan(file, optString(opts, 'config'));
+  return { file, desired: await loadPlan(file, optString(opts, 'config')) };
+}
+
+export async function run(ctx: Context, { file, desired }: AssertOptions): Promise<Outcome> {
   const diffs = await reconcile(ctx.env, desired);
   const list = diffs.flatMap(differences);
   const json = { schemaVersion: 1, config: desired.config, matches: list.length === 0, differences: list };

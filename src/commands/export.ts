@@ -6,6 +6,7 @@
  * left out of the plan and apply leaves them alone.
  */
 import { stringify } from 'yaml';
+import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { optString } from '../persist/args.js';
 import { listDefinitions, type Attr, type Definition } from '../persist/store.js';
@@ -42,8 +43,17 @@ function entries(live: Mdev[], defs: Map<string, Definition> | null): Entry[] {
   return [...groups.values()];
 }
 
-export async function run(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<Outcome> {
-  const config = checkName(optString(opts, 'config') ?? 'default', 'config name');
+export interface ExportOptions {
+  config: string;
+  output: 'yaml' | 'json';
+}
+
+export const parse = ({ opts }: Raw): ExportOptions => ({
+  config: checkName(optString(opts, 'config') ?? 'default', 'config name'),
+  output: opts.output === 'json' ? 'json' : 'yaml',
+});
+
+export async function run(ctx: Context, { config, output }: ExportOptions): Promise<Outcome> {
   const { env } = ctx;
   const live = await listMdevs(env);
   const parents = [];
@@ -53,6 +63,6 @@ export async function run(ctx: Context, _args: string[], opts: Record<string, un
     parents.push({ parent, partitions: entries(mine, defs), persist: defs !== null && mine.length > 0 });
   }
   const plan = { version: 'v1', configs: { [config]: parents } };
-  if (ctx.json || opts.output === 'json') return { json: plan, text: JSON.stringify(plan, null, 2) };
+  if (ctx.json || output === 'json') return { json: plan, text: JSON.stringify(plan, null, 2) };
   return { text: `# accelctl export: apply -f with this file is a no-op on this host\n${stringify(plan)}` };
 }

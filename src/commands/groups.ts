@@ -1,5 +1,6 @@
 /** `groups [GROUP]`: IOMMU groups, members, drivers, VFIO viability, isolation and holders. */
 import type { z } from 'zod';
+import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
@@ -19,9 +20,11 @@ export function parseGroupArg(value: string): number {
   return Number(m[1]);
 }
 
-async function select(ctx: Context, args: string[]): Promise<IommuGroup[]> {
-  if (args[0] === undefined) return listGroups(ctx.env);
-  const id = parseGroupArg(args[0]);
+/** The group asked for; undefined: every group. */
+export const parse = ({ args }: Raw): number | undefined => (args[0] === undefined ? undefined : parseGroupArg(args[0]));
+
+async function select(ctx: Context, id: number | undefined): Promise<IommuGroup[]> {
+  if (id === undefined) return listGroups(ctx.env);
   const g = await readGroup(ctx.env, id);
   if (g) return [g];
   const ids = groupIds(ctx.env).map(String);
@@ -54,8 +57,8 @@ function render(ctx: Context, groups: GroupRow[], complete: boolean): string {
   return lines.join('\n');
 }
 
-export async function run(ctx: Context, args: string[], _opts: Record<string, unknown>): Promise<Outcome> {
-  const found = await select(ctx, args);
+export async function run(ctx: Context, group: number | undefined): Promise<Outcome> {
+  const found = await select(ctx, group);
   const holders = findHoldersSync(ctx.env);
   const groups: GroupRow[] = found.map((g) => ({ ...g, holders: holders.get(g.id) ?? [] }));
   const json: GroupsJson = { schemaVersion: 1, groups, holdersComplete: !holders.partial };

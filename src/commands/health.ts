@@ -5,6 +5,7 @@
  * skipped step. Exit 1 when any device fails.
  */
 import { renameSync, writeFileSync } from 'node:fs';
+import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import type { Env } from '../env.js';
 import { AccelError, BusyError, EXIT, fromErrno } from '../errors.js';
@@ -44,10 +45,26 @@ function writeAtomically(file: string, text: string): void {
 }
 
 /** `run` with the VFIO system calls given: tests hand in a fake. */
-export async function runWith(ctx: Context, args: string[], opts: Record<string, unknown>, sys?: Sys): Promise<Outcome> {
-  const format = parseFormat(opts.format, ctx.json);
-  const options = { profile: 'auto', iterations: null, timeoutMs: parseTimeoutMs(opts.timeout), quick: true };
-  const names = args.length > 0 ? args : await vfioDevices(ctx.env);
+export interface HealthOptions {
+  /** The devices named; none: every VFIO-usable one. */
+  devices: string[];
+  format: string;
+  timeoutMs: number;
+  /** --output: the report goes to this file. */
+  output: string | undefined;
+}
+
+export const parse = ({ args, opts }: Raw): HealthOptions => ({
+  format: parseFormat(opts.format, opts.json === true),
+  timeoutMs: parseTimeoutMs(opts.timeout),
+  output: typeof opts.output === 'string' ? opts.output : undefined,
+  devices: args,
+});
+
+export async function runWith(ctx: Context, o: HealthOptions, sys?: Sys): Promise<Outcome> {
+  const { format } = o;
+  const options = { profile: 'auto', iterations: null, timeoutMs: o.timeoutMs, quick: true };
+  const names = o.devices.length > 0 ? o.devices : await vfioDevices(ctx.env);
   // Named devices must exist (exit 3 otherwise); open problems become results.
   const devices: ResolvedDevice[] = [];
   for (const name of names) devices.push(await resolveVfioDevice(ctx.env, name));
@@ -63,13 +80,13 @@ export async function runWith(ctx: Context, args: string[], opts: Record<string,
   }
   const report: SelftestReport = { schemaVersion: 1, results };
   const exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
-  if (typeof opts.output === 'string') {
-    writeAtomically(opts.output, REPORTERS[format]!(report, makeStyle(false)));
-    ctx.info(`wrote ${format} report of ${results.length} devices to ${opts.output}`);
+  if (o.output !== undefined) {
+    writeAtomically(o.output, REPORTERS[format]!(report, makeStyle(false)));
+    ctx.info(`wrote ${format} report of ${results.length} devices to ${o.output}`);
     return { exitCode };
   }
   if (ctx.json) return { json: report, exitCode };
   return { text: REPORTERS[format]!(report, makeStyle(ctx.color)), exitCode };
 }
 
-export const run = (ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> => runWith(ctx, args, opts);
+export const run = (ctx: Context, o: HealthOptions): Promise<Outcome> => runWith(ctx, o);

@@ -1,4 +1,5 @@
 /** `inspect DEVICE`: the VFIO view of one device (docs/cli.md). Opens it read-only in effect: nothing is written. */
+import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import type { InspectDevice, InspectDocument } from '../schemas/inspect.js';
 import { nativeSys } from '../vfio/ffi.js';
@@ -19,10 +20,13 @@ export async function inspect(ctx: Context, arg: string, sys: Sys): Promise<Insp
 }
 
 /** `run` with the VFIO system calls given: tests hand in a fake. */
-export async function runWith(ctx: Context, args: string[], _opts: Record<string, unknown>, sys: Sys = nativeSys()): Promise<Outcome> {
-  const device = await inspect(ctx, args[0]!, sys);
+/** The device named. */
+export const parse = ({ args }: Raw): string => args[0]!;
+
+export async function runWith(ctx: Context, name: string, sys: Sys = nativeSys()): Promise<Outcome> {
+  const device = await inspect(ctx, name, sys);
   const doc: InspectDocument = { schemaVersion: 1, devices: [device] };
   return { json: doc, text: renderInspect(doc.devices, makeStyle(ctx.color)) };
 }
 
-export const run = (ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> => runWith(ctx, args, opts);
+export const run = (ctx: Context, name: string): Promise<Outcome> => runWith(ctx, name);

@@ -2,6 +2,7 @@
  * `list [--parent P] [--uuid U] [--defined | --all]`: live partitions with group, /dev/vfio node, NUMA node
  * and holders; with --defined the saved definitions instead, with --all both.
  */
+import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
@@ -13,15 +14,32 @@ import { resolveParent } from '../sysfs/resolve.js';
 import { didYouMean } from '../sysfs/suggest.js';
 import { checkUuid } from '../validate.js';
 import { markDefined, withDefinitions } from '../persist/listing.js';
+import { optString, parentName } from '../persist/args.js';
 import { vfioNode } from '../env.js';
 
-async function select(ctx: Context, opts: Record<string, unknown>): Promise<Mdev[]> {
+export interface ListOptions {
+  parent: string | undefined;
+  uuid: string | undefined;
+  defined: boolean;
+  all: boolean;
+}
+
+/** Every argument checked before anything is read; the same checks for live partitions and definitions. */
+export function parse({ opts }: Raw): ListOptions {
+  const uuid = optString(opts, 'uuid');
+  const parent = optString(opts, 'parent');
+  return {
+    uuid: uuid === undefined ? undefined : checkUuid(uuid),
+    parent: parent === undefined ? undefined : parentName(parent),
+    defined: opts.defined === true,
+    all: opts.all === true,
+  };
+}
+
+async function select(ctx: Context, opts: ListOptions): Promise<Mdev[]> {
   const env = ctx.env;
-  const parentOpt = opts.parent as string | undefined;
-  const uuidOpt = opts.uuid as string | undefined;
-  // Validate every argument before reading anything.
-  const uuid = uuidOpt === undefined ? undefined : checkUuid(uuidOpt);
-  const parent = parentOpt === undefined ? undefined : (await resolveParent(env, parentOpt)).name;
+  const { uuid } = opts;
+  const parent = opts.parent === undefined ? undefined : (await resolveParent(env, opts.parent)).name;
   if (uuid !== undefined) {
     const m = await readMdev(env, uuid);
     if (m === null) {
@@ -84,19 +102,19 @@ function render(ctx: Context, rows: Partition[], complete: boolean, filtered: bo
   return `${table}\n${footer(rows.length, 'partition', style, complete ? undefined : HOLDERS_PARTIAL)}`;
 }
 
-export async function run(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<Outcome> {
-  const wide = opts.defined === true || opts.all === true;
+export async function run(ctx: Context, opts: ListOptions): Promise<Outcome> {
+  const wide = opts.defined || opts.all;
   const mdevs = wide ? await listMdevs(ctx.env) : await select(ctx, opts);
   // No partitions, nothing to hold: skip the /proc walk.
   const holders = mdevs.length > 0 ? findHoldersSync(ctx.env) : new HolderMap();
   let partitions = toPartitions(ctx, mdevs, holders);
-  if (wide) partitions = await withDefinitions(ctx, partitions, opts, opts.all === true);
+  if (wide) partitions = await withDefinitions(ctx, partitions, opts, opts.all);
   else markDefined(ctx, partitions);
   const json: ListJson = { schemaVersion: 1, partitions, holdersComplete: !holders.partial };
   if (ctx.json) return { json };
   const filtered = opts.parent !== undefined || opts.uuid !== undefined;
   if (wide && partitions.length === 0 && !filtered) {
-    return { text: opts.all === true ? 'no partitions or definitions found' : 'no definitions found (accelctl define or mdevctl define saves one)' };
+    return { text: opts.all ? 'no partitions or definitions found' : 'no definitions found (accelctl define or mdevctl define saves one)' };
   }
   return { text: render(ctx, partitions, !holders.partial, filtered) };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Context, Outcome } from '../context.js';
 import { UsageError } from '../errors.js';
 import { schemaRegistry } from '../schemas/index.js';
-import type { CommandSpec } from '../command.js';
+import type { CommandSpec, Raw } from '../command.js';
 import { didYouMean } from '../sysfs/suggest.js';
 
 async function jsonSchema(SCHEMAS: ReturnType<typeof schemaRegistry>, name: string): Promise<unknown> {
@@ -15,10 +15,13 @@ async function jsonSchema(SCHEMAS: ReturnType<typeof schemaRegistry>, name: stri
   return z.toJSONSchema(await load(), { io: 'output' });
 }
 
-export async function run(_ctx: Context, args: string[], _opts: Record<string, unknown>, table: readonly CommandSpec[]): Promise<Outcome> {
+/** The command whose schema is asked for; undefined: every command's. */
+export const parse = ({ args }: Raw): string | undefined => args[0];
+
+export async function run(_ctx: Context, name: string | undefined, table: readonly CommandSpec[]): Promise<Outcome> {
   const SCHEMAS = schemaRegistry(table);
   let json: unknown;
-  if (args[0] !== undefined) json = await jsonSchema(SCHEMAS, args[0]);
+  if (name !== undefined) json = await jsonSchema(SCHEMAS, name);
   else {
     const all: Record<string, unknown> = {};
     for (const name of Object.keys(SCHEMAS)) all[name] = await jsonSchema(SCHEMAS, name);

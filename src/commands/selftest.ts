@@ -1,4 +1,5 @@
 /** `selftest DEVICE`: exercise one device through VFIO (docs/cli.md). Exit 1 when a step fails. */
+import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { EXIT } from '../errors.js';
 import { makeStyle } from '../render/style.js';
@@ -11,15 +12,26 @@ import { resolveVfioDevice } from '../vfio/open.js';
 import type { Sys } from '../vfio/sys.js';
 
 /** `run` with the VFIO system calls given: tests hand in a fake. */
-export async function runWith(ctx: Context, args: string[], opts: Record<string, unknown>, sys?: Sys): Promise<Outcome> {
-  const format = parseFormat(opts.format, ctx.json);
-  const options = {
-    profile: typeof opts.profile === 'string' ? opts.profile : 'auto',
-    iterations: parseIterations(opts.iterations),
-    timeoutMs: parseTimeoutMs(opts.timeout),
-    quick: false,
-  };
-  const dev = await resolveVfioDevice(ctx.env, args[0]!);
+export interface SelftestOptions {
+  device: string;
+  format: string;
+  profile: string;
+  iterations: number | null;
+  timeoutMs: number;
+}
+
+export const parse = ({ args, opts }: Raw): SelftestOptions => ({
+  format: parseFormat(opts.format, opts.json === true),
+  profile: typeof opts.profile === 'string' ? opts.profile : 'auto',
+  iterations: parseIterations(opts.iterations),
+  timeoutMs: parseTimeoutMs(opts.timeout),
+  device: args[0]!,
+});
+
+export async function runWith(ctx: Context, o: SelftestOptions, sys?: Sys): Promise<Outcome> {
+  const { format } = o;
+  const options = { profile: o.profile, iterations: o.iterations, timeoutMs: o.timeoutMs, quick: false };
+  const dev = await resolveVfioDevice(ctx.env, o.device);
   const result = await selftestDevice({ sys: sys ?? nativeSys(), trace: ctx.trace }, ctx.env, dev, options);
   const report: SelftestReport = { schemaVersion: 1, results: [result] };
   const exitCode = result.ok ? EXIT.ok : EXIT.failed;
@@ -27,4 +39,4 @@ export async function runWith(ctx: Context, args: string[], opts: Record<string,
   return { text: REPORTERS[format]!(report, makeStyle(ctx.color)), exitCode };
 }
 
-export const run = (ctx: Context, args: string[], opts: Record<string, unknown>): Promise<Outcome> => runWith(ctx, args, opts);
+export const run = (ctx: Context, o: SelftestOptions): Promise<Outcome> => runWith(ctx, o);

@@ -3,6 +3,7 @@
  * accelerator-like devices under each; `--near-*` ranks them by distance.
  */
 import type { z } from 'zod';
+import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { makeStyle, type Style } from '../render/style.js';
@@ -83,15 +84,27 @@ function virtualRows(ctx: Context, pciNames: Set<string>, parts: Partitions): To
     }));
 }
 
-function nearNode(nodes: NumaNode[], opts: Record<string, unknown>): number | null {
+export interface TopologyOptions {
+  nearNode: number | undefined;
+  nearCpu: number | undefined;
+  all: boolean;
+}
+
+export const parse = ({ opts }: Raw): TopologyOptions => ({
+  nearNode: opts.nearNode === undefined ? undefined : checkInt(String(opts.nearNode), '--near-node'),
+  nearCpu: opts.nearCpu === undefined ? undefined : checkInt(String(opts.nearCpu), '--near-cpu'),
+  all: opts.all === true,
+});
+
+function nearNode(nodes: NumaNode[], opts: TopologyOptions): number | null {
   const ids = nodes.map((n) => n.id).join(', ') || 'none';
   if (opts.nearNode !== undefined) {
-    const id = checkInt(String(opts.nearNode), '--near-node');
+    const id = opts.nearNode;
     if (!nodes.some((n) => n.id === id)) throw new NotFoundError(`no NUMA node ${id}`, `nodes: ${ids}`);
     return id;
   }
   if (opts.nearCpu !== undefined) {
-    const cpu = checkInt(String(opts.nearCpu), '--near-cpu');
+    const cpu = opts.nearCpu;
     const node = nodeOfCpu(nodes, cpu);
     if (!node) throw new NotFoundError(`no NUMA node holds CPU ${cpu}`, `CPUs: ${nodes.map((n) => `node ${n.id}: ${n.cpus}`).join('; ') || 'none'}`);
     return node.id;
@@ -99,7 +112,7 @@ function nearNode(nodes: NumaNode[], opts: Record<string, unknown>): number | nu
   return null;
 }
 
-export async function gather(ctx: Context, opts: Record<string, unknown>): Promise<TopologyJson> {
+export async function gather(ctx: Context, opts: TopologyOptions): Promise<TopologyJson> {
   const nodes = listNodesSync(ctx.env);
   const near = nearNode(nodes, opts);
   const parts: Partitions = new Map();
@@ -111,7 +124,7 @@ export async function gather(ctx: Context, opts: Record<string, unknown>): Promi
   const pci = await listPci(ctx.env);
   const rows: TopologyDevice[] = [];
   for (const f of pci) {
-    const kind = kindOf(f) ?? (opts.all === true ? 'other' : null);
+    const kind = kindOf(f) ?? (opts.all ? 'other' : null);
     if (kind !== null) rows.push(pciRow(f, kind, parts));
   }
   rows.push(...virtualRows(ctx, new Set(pci.map((f) => f.address)), parts));
@@ -176,7 +189,7 @@ function render(ctx: Context, t: TopologyJson): string {
   return out.join('\n');
 }
 
-export async function run(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+export async function run(ctx: Context, opts: TopologyOptions): Promise<Outcome> {
   const t = await gather(ctx, opts);
   return ctx.json ? { json: t } : { text: render(ctx, t) };
 }

@@ -1,6 +1,8 @@
 /** `types [--parent P] [--type T]`: mdev types per parent with availability. */
 import type { z } from 'zod';
+import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
+import { optString } from '../persist/args.js';
 import { NotFoundError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
 import { footer, renderTable } from '../render/table.js';
@@ -12,9 +14,14 @@ import { checkName } from '../validate.js';
 
 export type TypesJson = z.infer<typeof TypesOutput>;
 
-async function select(ctx: Context, opts: Record<string, unknown>): Promise<MdevParent[]> {
-  const parentOpt = opts.parent as string | undefined;
-  const typeOpt = opts.type as string | undefined;
+export interface TypesOptions {
+  parent: string | undefined;
+  type: string | undefined;
+}
+
+export const parse = ({ opts }: Raw): TypesOptions => ({ parent: optString(opts, 'parent'), type: optString(opts, 'type') });
+
+async function select(ctx: Context, { parent: parentOpt, type: typeOpt }: TypesOptions): Promise<MdevParent[]> {
   if (parentOpt !== undefined) {
     const parent = await resolveParent(ctx.env, parentOpt);
     if (typeOpt !== undefined) parent.types = [resolveType(parent, typeOpt)];
@@ -56,7 +63,7 @@ function render(ctx: Context, parents: MdevParent[]): string {
   return `${table}\n${footer(rows.length, 'type', style, parentsNote)}`;
 }
 
-export async function run(ctx: Context, _args: string[], opts: Record<string, unknown>): Promise<Outcome> {
+export async function run(ctx: Context, opts: TypesOptions): Promise<Outcome> {
   const parents = await select(ctx, opts);
   const json: TypesJson = { schemaVersion: 1, parents };
   return ctx.json ? { json } : { text: render(ctx, parents) };

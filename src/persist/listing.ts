@@ -7,8 +7,6 @@ import type { Context } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import type { Partition } from '../schemas/list.js';
 import { readParentSync } from '../sysfs/mdev.js';
-import { checkUuid } from '../validate.js';
-import { parentName } from './args.js';
 import { definedParents, definedUuids, listDefinitions } from './store.js';
 
 const key = (parent: string, uuid: string): string => `${parent}/${uuid}`;
@@ -25,10 +23,9 @@ export function markDefined(ctx: Context, rows: Partition[]): void {
   }
 }
 
-/** `live`: every live row; --parent and --uuid filter both sides; `all` keeps live rows without a definition. */
-export async function withDefinitions(ctx: Context, allLive: Partition[], opts: Record<string, unknown>, all: boolean): Promise<Partition[]> {
-  const parent = typeof opts.parent === 'string' ? parentName(opts.parent) : undefined;
-  const uuid = typeof opts.uuid === 'string' ? checkUuid(opts.uuid) : undefined;
+/** `live`: every live row; --parent and --uuid (checked by list's parse) filter both sides; `all` keeps live rows without a definition. */
+export async function withDefinitions(ctx: Context, allLive: Partition[], filter: { parent: string | undefined; uuid: string | undefined }, all: boolean): Promise<Partition[]> {
+  const { parent, uuid } = filter;
   const live = allLive.filter((r) => (parent === undefined || r.parent === parent) && (uuid === undefined || r.uuid === uuid));
   const defs = (await listDefinitions(ctx.env, parent)).filter((d) => uuid === undefined || d.uuid === uuid);
   const byKey = new Map(live.map((r) => [key(r.parent, r.uuid), r]));

@@ -2,20 +2,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { run as groups } from '../../src/commands/groups.js';
-import { run as list } from '../../src/commands/list.js';
-import { run as schema } from '../../src/commands/schema.js';
-import { run as topology } from '../../src/commands/topology.js';
-import { run as types } from '../../src/commands/types.js';
 import { Env } from '../../src/env.js';
 import { AccelError, EXIT } from '../../src/errors.js';
 import { schemaRegistry } from '../../src/schemas/index.js';
+import { runner } from './lifecycle/harness.js';
 import { TABLE } from '../../src/commands/table.js';
-
-const SCHEMAS = schemaRegistry(TABLE);
 import { loadColor } from '../../src/render/style.js';
 import { buildHost } from '../gen/generate.mjs';
 import { expectGolden, makeCtx, profileTree, REPO, type Run, type Tree } from './inventory/helpers.js';
+
+const SCHEMAS = schemaRegistry(TABLE);
+const [types, list, topology, groups, schema] = ['types', 'list', 'topology', 'groups', 'schema'].map(runner) as [Run, Run, Run, Run, Run];
 
 const COMMANDS: Record<string, Run> = { types, list, topology, groups };
 
@@ -205,12 +202,12 @@ describe('an empty host says so in one line', () => {
 
 describe('schema', () => {
   it('prints the JSON Schema of one command, or all keyed by command', async () => {
-    const one = (await schema(makeCtx(new Env('/'), { json: true }), ['list'], {}, TABLE)).json as { type: string; required: string[] };
+    const one = (await schema(makeCtx(new Env('/'), { json: true }), ['list'], {})).json as { type: string; required: string[] };
     expect(one.type).toBe('object');
     expect(one.required).toEqual(['schemaVersion', 'partitions', 'holdersComplete']);
-    const all = (await schema(makeCtx(new Env('/')), [], {}, TABLE)).json as Record<string, unknown>;
+    const all = (await schema(makeCtx(new Env('/')), [], {})).json as Record<string, unknown>;
     expect(Object.keys(all)).toEqual(expect.arrayContaining(['types', 'list', 'topology', 'groups']));
-    const e = await failure(schema(makeCtx(new Env('/')), ['lsit'], {}, TABLE));
+    const e = await failure(schema(makeCtx(new Env('/')), ['lsit'], {}));
     expect([e.exitCode, e.message]).toEqual([EXIT.usage, 'no JSON output schema for "lsit"; did you mean list?']);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runWith as selftestRun } from '../../src/commands/selftest.js';
-import { runWith as healthRun } from '../../src/commands/health.js';
+import { parse as parseSelftest, runWith as selftestWith } from '../../src/commands/selftest.js';
+import { parse as parseHealth, runWith as healthWith } from '../../src/commands/health.js';
 import { AccelError, EXIT } from '../../src/errors.js';
 import { selftestSchema } from '../../src/schemas/selftest.js';
 import { Runner, percentile } from '../../src/selftest/runner.js';
@@ -8,6 +8,14 @@ import { checkWindow } from '../../src/selftest/profiles/edu.js';
 import { pickIova } from '../../src/selftest/profiles/generic.js';
 import type { SelftestReport } from '../../src/selftest/types.js';
 import { FakeSys, MDEV_FREE, MDEV_HELD, testContext } from './vfio-fake.js';
+
+type Ctx = Parameters<typeof selftestWith>[0];
+type Fake = Parameters<typeof selftestWith>[2];
+/** Arguments as commander gives them, checked by the command's parse (--json from the context, as main passes it). */
+const selftestRun = async (ctx: Ctx, args: string[], opts: Record<string, unknown>, sys?: Fake) =>
+  selftestWith(ctx, parseSelftest({ args, opts: { json: ctx.json, ...opts } }), sys);
+const healthRun = async (ctx: Ctx, args: string[], opts: Record<string, unknown>, sys?: Fake) =>
+  healthWith(ctx, parseHealth({ args, opts: { json: ctx.json, ...opts } }), sys);
 
 const stepsOf = (r: SelftestReport) => Object.fromEntries(r.results[0]!.steps.map((s) => [s.name, s]));
 

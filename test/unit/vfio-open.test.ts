@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { runWith as inspectRun } from '../../src/commands/inspect.js';
+import { runWith as inspectWith } from '../../src/commands/inspect.js';
 import { AccelError, EXIT } from '../../src/errors.js';
 import { inspectSchema } from '../../src/schemas/inspect.js';
 import { FakeSys, MDEV_FREE, MDEV_HELD, testContext, type FakeOptions } from './vfio-fake.js';
+
+const inspectRun = async (ctx: Parameters<typeof inspectWith>[0], args: string[], _opts: Record<string, unknown>, sys: Parameters<typeof inspectWith>[2]) => inspectWith(ctx, args[0]!, sys);
 
 describe('inspect on the fake VFIO stack over the captured qemu-6.1 tree', () => {
   it('describes the mdev: PCI flags, 9 regions, 5 irqs, caps, IOMMU; closes every fd', async () => {

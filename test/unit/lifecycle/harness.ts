@@ -16,11 +16,16 @@ export interface TestContext extends Context {
   kernel: KernelWriter;
 }
 
-/** A command as the entry runs it (argument checks, root, lock, plan, dry run), with the harness's writer. */
-export function runner(name: string): (ctx: TestContext, args: string[], opts: Record<string, unknown>) => Promise<Outcome> {
+/**
+ * A command as the entry runs it (argument checks, root, lock, plan, dry run),
+ * with the context's writer; a context without one (read-only commands) runs
+ * as a dry run would, with no writer at all.
+ */
+export function runner(name: string): (ctx: Context & Partial<TestContext>, args: string[], opts: Record<string, unknown>) => Promise<Outcome> {
   const spec = TABLE.find((c) => c.name === name);
   if (!spec) throw new Error(`no command ${name}`);
-  return (ctx, args, opts) => invoke(spec, ctx, { args, opts }, ctx.dryRun ? { dryRun: true } : { dryRun: false, kernel: ctx.kernel }, TABLE);
+  return (ctx, args, opts) =>
+    invoke(spec, ctx, { args, opts: { json: ctx.json, ...opts } }, ctx.dryRun || !ctx.kernel ? { dryRun: true } : { dryRun: false, kernel: ctx.kernel }, TABLE);
 }
 
 export interface Harness {

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run as assertCmd } from '../../../src/commands/assert.js';
-import { run as exportCmd } from '../../../src/commands/export.js';
 import { EXIT } from '../../../src/errors.js';
 import { ApplyOutput, AssertOutput, PlanFile } from '../../../src/schemas/plan.js';
 import { defs, fails, HELD, IDLE, layout, makeHarness, U1, U2, type Harness, runner } from './helpers.js';
 import YAML from 'yaml';
 
 const apply = runner('apply');
+const exportCmd = runner('export');
+const assertCmd = runner('assert');
 const define = runner('define');
 
 let h: Harness;

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run as list } from '../../../src/commands/list.js';
 import { EXIT } from '../../../src/errors.js';
 import { DefinitionsOutput } from '../../../src/schemas/define.js';
 import { ListOutput } from '../../../src/schemas/list.js';
 import { defFile, defs, fails, GOLDEN, HELD, IDLE, makeHarness, U1, U2, writeDef, type Harness, runner } from './helpers.js';
 
 const define = runner('define');
+const list = runner('list');
 const modify = runner('modify');
 const undefine = runner('undefine');
 
