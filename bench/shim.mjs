@@ -1,4 +1,4 @@
-// The native shim against C on the real kernel (KERNEL.md §6): the mtty FIFO
+// The native shim against C on the real kernel (docs/kernel.md §6): the mtty FIFO
 // loop (pwrite TX + pread RX per byte, device fd) and the edu doorbell loop
 // (liveness write + read through mmapped BAR0), each run by accelctl's shim
 // (bench/shim-loops.ts, the same functions the selftest profiles use) and by

@@ -57,7 +57,7 @@ describe('inventory on the real kernel', () => {
     expect(mine.sort()).toEqual(sysfs.split('\n').sort());
     const mtty = t.parents.find((p) => p.name === 'mtty')!;
     expect(mtty.path).toBe('/sys/devices/virtual/mtty/mtty');
-    // The shared port pool (KERNEL.md §1): one mtty-1 and one mtty-2 leave 24-1-2 = 21 ports.
+    // The shared port pool (docs/kernel.md §1): one mtty-1 and one mtty-2 leave 24-1-2 = 21 ports.
     expect(mtty.types.map((x) => [x.id, x.availableInstances, x.devices])).toEqual([
       ['mtty-1', 21, [U1]],
       ['mtty-2', 10, [U2]],

@@ -121,7 +121,7 @@ describe('lifecycle on the real kernel', () => {
     // mtty has no attribute `nosuch`: sysfs refuses the write after the first
     // partition exists, so the undo (remove of that partition) runs for real.
     const r = await ax(['create', '--parent', 'mtty', '--type', 'mtty-1', '--count', '2', '--attr', 'nosuch=1', '-v']);
-    // The attribute that is not there: exit 3 (CLI.md), saying what was undone.
+    // The attribute that is not there: exit 3 (docs/cli.md), saying what was undone.
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^write \/sys\/class\/mdev_bus\/mtty\/mdev_supported_types\/mtty-1\/create <- "[0-9a-f-]{36}"$/m);
     expect(r.stderr).toMatch(/^write \/sys\/bus\/mdev\/devices\/[0-9a-f-]{36}\/remove <- "1"$/m);

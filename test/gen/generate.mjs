@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds fake host trees shaped like a 6.1 kernel's sysfs (layout checked
-// against the QEMU guest: see KERNEL.md and test/fixtures/machines/qemu-6.1):
+// against the QEMU guest: see docs/kernel.md and test/fixtures/machines/qemu-6.1):
 // real directories, files and relative symlinks under a root dir, so accelctl
 // runs on them with --root. Plain JS so the bench can run it without a TS loader:
 //   node test/gen/generate.mjs [--profile two-node|large] [--parents N] [--mdevs N] OUTDIR
@@ -50,7 +50,7 @@ export function buildHost(root, spec) {
   fs.mkdirSync(path.join(root, 'dev/vfio'), { recursive: true });
   fs.mkdirSync(path.join(root, 'proc'), { recursive: true });
   file(path.join(root, 'dev/vfio/vfio'), '');
-  // mdevctl refuses to run without these (KERNEL.md §5); the bench runs it on this tree.
+  // mdevctl refuses to run without these (docs/kernel.md §5); the bench runs it on this tree.
   fs.mkdirSync(path.join(root, 'etc/mdevctl.d/scripts.d/callouts'), { recursive: true });
   fs.mkdirSync(path.join(root, 'etc/mdevctl.d/scripts.d/notifiers'), { recursive: true });
 
