@@ -5,7 +5,11 @@
 // linux-headers package installed (a real /lib/modules/<kver> on the host
 // root), so every CI run also proves the guest still finds its modules there.
 // A second, deliberately broken boot proves a guest that cannot come up says
-// why in one line instead of timing out.
+// why in one line instead of timing out; a stand-in QEMU that refuses to
+// start proves the same for QEMU's own message.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCELCTL_BIN, bootGuest, octalArg, REPO, sandboxInfo, shq, type Guest, type RunResult } from '../sandbox/guest.js';
 import { guestOut } from './helpers.js';
@@ -106,4 +110,24 @@ describe('a guest that cannot come up', () => {
     expect(err).toBeInstanceOf(Error);
     expect(err!.message.split('\n')[0]).toBe(`guest failed to boot: sandbox-init: FATAL: no busybox at ${missing}/x/bin/busybox (sandbox cache ${missing})`);
   }, 660_000);
+
+  it('when QEMU refuses to start, the first line is QEMU\'s own message', async () => {
+    // A qemu-system-x86_64 first on PATH that refuses as QEMU does on a bad option.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accelctl-fakeqemu-'));
+    const said = 'qemu-system-x86_64: -device intel-iommu: Property not found (stand-in QEMU)';
+    fs.writeFileSync(path.join(dir, 'qemu-system-x86_64'), `#!/bin/sh\necho ${shq(said)} >&2\nexit 1\n`, { mode: 0o755 });
+    const saved = process.env.PATH;
+    process.env.PATH = `${dir}:${saved ?? ''}`;
+    try {
+      const err = await bootGuest({ name: 'refused', bootTimeoutMs: 600_000 }).then(
+        (g) => g.close().then(() => null),
+        (e: Error) => e,
+      );
+      expect(err).toBeInstanceOf(Error);
+      expect(err!.message.split('\n')[0]).toBe(`QEMU exited (code 1) before the guest came up: ${said}`);
+    } finally {
+      process.env.PATH = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
