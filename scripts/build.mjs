@@ -13,8 +13,10 @@
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const repo = new URL('..', import.meta.url).pathname;
+// fileURLToPath, not .pathname: a checkout path with a space is %20 in a URL.
+const repo = fileURLToPath(new URL('..', import.meta.url));
 
 // commander requires node:child_process at load for executable subcommands,
 // which accelctl does not use; loading it costs every run. Give commander a
