@@ -140,7 +140,9 @@ chmod 755 /run/sandbox-agent
 {
   echo "::respawn:/run/sandbox-agent"
   if [ "$MODE" = shell ]; then
-    echo "ttyS0::respawn:$BB setsid $BB cttyhack /bin/bash -l"
+    # inittab splits at spaces: name busybox by a plain path.
+    ln -sfn "$BB" /run/busybox
+    echo "ttyS0::respawn:/run/busybox setsid /run/busybox cttyhack /bin/bash -l"
   fi
   echo "::shutdown:/bin/sync"
 } >/etc/inittab
