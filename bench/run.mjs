@@ -5,9 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sideBySide, sandboxInfo, fmt } from './lib.mjs';
 
-const repo = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const repo = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const cli = join(repo, 'bin/accelctl');
 const only = process.argv.slice(2);
 const want = (name) => only.length === 0 || only.includes(name);

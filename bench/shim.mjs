@@ -7,11 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bootGuest } from '../test/sandbox/guest.mjs';
 import { median } from './lib.mjs';
 
-const repo = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const repo = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 // Under the checkout so the guest (host root, read-only) sees it.
 const out = join(repo, '.sandbox-cache', 'bench');
 mkdirSync(out, { recursive: true });

@@ -15,9 +15,11 @@
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { lazyChildProcess, lazySplit, onlyCommand, tableFacts } from './bundle-plugins.mjs';
 
-const repo = new URL('..', import.meta.url).pathname;
+// fileURLToPath, not .pathname: a checkout path with a space is %20 in a URL.
+const repo = fileURLToPath(new URL('..', import.meta.url));
 
 const common = {
   absWorkingDir: repo,

@@ -1,5 +1,5 @@
 // Smoke test of the real-kernel sandbox itself: one boot, and the machine
-// shows what docs/kernel.md says the other e2e tests stand on.
+// shows what docs/kernel.md §5 says the other e2e tests stand on.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { bootGuest, type Guest } from '../sandbox/guest.js';
 import { guestOut } from './helpers.js';

@@ -120,12 +120,29 @@ build_samples() {
     mv "$CACHE/samples.tmp/linux-source-$KSERIES/samples" "$CACHE/samples"
     rm -rf "$CACHE/samples.tmp"
   fi
-  make -s -C "$HEADERS" M="$SAMPLES" -j"$(nproc)" \
+  # Kbuild refuses a source or module directory whose path has a space or a
+  # colon (a checkout in "/tmp/acc test"): then build in a copy of the
+  # headers, kbuild and samples under a plain temp path.
+  local headers=$HEADERS samples=$SAMPLES tmp=
+  case $CACHE in
+    *[\ :]*)
+      tmp=$(mktemp -d /tmp/accelctl-kbuild.XXXXXX)
+      mkdir -p "$tmp/x/usr/src" "$tmp/x/usr/lib"
+      cp -a "$HEADERS" "$X/usr/src/linux-headers-$KABI-common" "$tmp/x/usr/src/"
+      cp -a "$X/usr/lib/linux-kbuild-$KSERIES" "$tmp/x/usr/lib/"
+      cp -a "$SAMPLES" "$tmp/samples"
+      headers=$tmp/x/usr/src/linux-headers-$KVER
+      samples=$tmp/samples
+      sed -i "s|^include .*/usr/src/linux-headers-$KABI-common/Makefile\$|include $tmp/x/usr/src/linux-headers-$KABI-common/Makefile|" "$headers/Makefile"
+      ;;
+  esac
+  make -s -C "$headers" M="$samples" -j"$(nproc)" \
     CONFIG_SAMPLE_VFIO_MDEV_MTTY=m CONFIG_SAMPLE_VFIO_MDEV_MDPY=m CONFIG_SAMPLE_VFIO_MDEV_MBOCHS=m \
     modules >"$CACHE/samples-build.log" 2>&1 \
-    || { cat "$CACHE/samples-build.log" >&2; die "building the vfio-mdev samples failed"; }
+    || { cat "$CACHE/samples-build.log" >&2; [ -z "$tmp" ] || rm -rf "$tmp"; die "building the vfio-mdev samples failed"; }
   mkdir -p "$MODDIR/extra"
-  cp "$SAMPLES"/mtty.ko "$SAMPLES"/mdpy.ko "$SAMPLES"/mbochs.ko "$MODDIR/extra/"
+  cp "$samples"/mtty.ko "$samples"/mdpy.ko "$samples"/mbochs.ko "$MODDIR/extra/"
+  [ -z "$tmp" ] || rm -rf "$tmp"
 }
 step "samples (mtty mdpy mbochs)" build_samples
 
@@ -148,7 +165,8 @@ build_initramfs() {
   for m in "${INITRD_MODULES[@]}"; do
     while read -r line; do
       case $line in
-        insmod\ *) path=${line#insmod }; path=${path%% *}
+        # The path may hold spaces: it ends at .ko, options (none here) follow.
+        insmod\ *) path=$(printf '%s\n' "$line" | sed -E 's/^insmod (.*\.ko(\.xz|\.zst|\.gz)?)( .*)?$/\1/')
                    base=$(basename "$path")
                    if [ ! -f "$stage/modules/$base" ]; then
                      cp "$path" "$stage/modules/$base"

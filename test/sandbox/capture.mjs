@@ -231,14 +231,23 @@ for (const pid of ls('/proc')) {
   for (const [fd, t] of vfioFds) fs.symlinkSync(t, dst(path.join(pd, 'fd', fd)));
   holders.push({ pid: Number(pid), comm: fs.readFileSync(path.join(pd, 'comm'), 'utf8').trim(), fds: Object.fromEntries(vfioFds) });
 }
-attr('/proc/cmdline');
+// The kernel command line without the sandbox's own words (sbx_*): they carry
+// the checkout's path on the capturing machine, which the tree must not.
+const kernelCmdline = fs
+  .readFileSync('/proc/cmdline', 'utf8')
+  .trim()
+  .split(/\s+/)
+  .filter((w) => !w.startsWith('sbx_'))
+  .join(' ');
+dir('/proc');
+fs.writeFileSync(dst('/proc/cmdline'), kernelCmdline + '\n');
 
 // --- manifest -------------------------------------------------------------------------------------
 const manifest = {
   schema: 1,
   capturedAt: new Date().toISOString(),
   kernel: fs.readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
-  cmdline: fs.readFileSync('/proc/cmdline', 'utf8').trim(),
+  cmdline: kernelCmdline,
   mdevParents,
   mdevs,
   pci,

@@ -50,6 +50,12 @@ export interface BootOptions {
   ninepCache?: string;
   /** Appended to the kernel command line. */
   extraAppend?: string;
+  /**
+   * Boot as on a host that has the sandbox kernel's linux-headers package
+   * installed: QEMU runs in a private mount namespace whose /lib/modules/<kver>
+   * is a real directory (needs root).
+   */
+  hostModules?: boolean;
 }
 
 export interface SandboxInfo {
@@ -66,6 +72,14 @@ export const SANDBOX_DIR: string;
 export const REPO: string;
 export const ACCELCTL_BIN: string;
 export function shq(s: string): string;
+export function octalArg(s: string): string;
+export class ConsoleWatcher {
+  /** The first fatal line seen so far, or null. */
+  fatal: string | null;
+  /** Feed the next console bytes; returns the first fatal line seen so far. */
+  push(chunk: string): string | null;
+}
+export function hostModulesPrefix(kver: string): string[];
 export function ensureSandbox(): Promise<void>;
 export function sandboxInfo(): SandboxInfo;
 export function qemuArgs(o: {

@@ -25,12 +25,15 @@ for m in $(cat /modules.list); do
 done
 
 arg() { # arg NAME: value of NAME=... on the kernel command line
-  for w in $(cat /proc/cmdline); do
-    case $w in "$1="*) echo "${w#*=}"; return 0 ;; esac
+  found=1
+  for w in $(cat /proc/cmdline); do # the last one wins, so a test can override
+    case $w in "$1="*) val=${w#*=}; found=0 ;; esac
   done
-  return 1
+  [ $found = 0 ] && echo "$val"
 }
-REPO=$(arg sbx_repo) || fail "no sbx_repo= on the kernel command line"
+# The checkout's path, octal-encoded (a command line word holds no space).
+REPO=$(arg sbx_repo_oct) || fail "no sbx_repo_oct= on the kernel command line"
+REPO=$(printf %b "$(echo "$REPO" | sed 's/[0-7]\{3\}/\\0&/g')")
 NINEP_CACHE=$(arg sbx_9pcache) || NINEP_CACHE=loose
 
 # The 9p device may take a moment to show up after virtio_pci loads.

@@ -110,16 +110,21 @@ describe('commandIn: which command a run needs declared', async () => {
 
 describe('the real root, however it is spelled, keeps the root check', () => {
   it('`--root /.` and `--root //` are `/`: a mutating command as non-root is refused with exit 4 before any write', async () => {
-    const { chmodSync, mkdtempSync, symlinkSync, rmSync } = await import('node:fs');
+    const { chmodSync, cpSync, mkdtempSync, symlinkSync, rmSync } = await import('node:fs');
+    const { dirname, join } = await import('node:path');
+    const { BIN } = await import('../helpers/cli.js');
     const dir = mkdtempSync('/tmp/accelctl-root-');
     chmodSync(dir, 0o755); // nobody must be able to reach the link
     symlinkSync('/', `${dir}/slash`);
+    // nobody runs a copy of the built CLI (bin/ and dist/): the checkout may
+    // sit under a directory nobody cannot enter (/root is 0700).
+    const checkout = dirname(dirname(BIN));
+    for (const d of ['bin', 'dist']) cpSync(join(checkout, d), join(dir, 'cli', d), { recursive: true });
     try {
       for (const root of ['/.', '//', `${dir}/slash`]) {
         // setpriv drops to nobody, as an operator's unprivileged shell would be.
         const { spawnSync } = await import('node:child_process');
-        const { BIN } = await import('../helpers/cli.js');
-        const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '--root', root, 'create', '--parent', 'mtty', '--type', 'mtty-1'], { encoding: 'utf8' });
+        const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(dir, 'cli/bin/accelctl'), '--root', root, 'create', '--parent', 'mtty', '--type', 'mtty-1'], { encoding: 'utf8', cwd: dir });
         expect(r.error).toBeUndefined();
         expect(r.status).toBe(4);
         expect(r.stderr).toMatch(/create needs root/);

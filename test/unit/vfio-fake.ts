@@ -2,12 +2,13 @@
 // loopback in BAR0, PCI id 4348:3253 in CONFIG), eventfds and epoll. Errors
 // are injected per path or per ioctl; every fd is tracked so tests can assert
 // that nothing leaks, also on error paths.
+import { fileURLToPath } from 'node:url';
 import { Env } from '../../src/env.js';
 import type { Context } from '../../src/context.js';
 import { SysError, type Mapping, type Sys } from '../../src/vfio/sys.js';
 import { IOCTL, IRQ_SET } from '../../src/vfio/structs.js';
 
-export const ROOT = new URL('../fixtures/machines/qemu-6.1', import.meta.url).pathname;
+export const ROOT = fileURLToPath(new URL('../fixtures/machines/qemu-6.1', import.meta.url));
 export const MDEV_FREE = '0b0e0b0e-0002-4000-8000-000000000002';
 export const MDEV_HELD = '0b0e0b0e-0001-4000-8000-000000000001';
 

@@ -2,12 +2,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_STRUCTS, FIELD_SIZE, IOCTL, type FieldType } from '../../src/vfio/structs.js';
 
 type CLayout = Record<string, { size: number; fields: Record<string, [number, number]> }> & { ioctl: Record<string, number> };
 
-const SOURCE = new URL('../native/vfio_layout.c', import.meta.url).pathname;
+const SOURCE = fileURLToPath(new URL('../native/vfio_layout.c', import.meta.url));
 let dir: string;
 let c: CLayout;
 

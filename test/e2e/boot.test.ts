@@ -1,0 +1,133 @@
+// The boot path on the real 6.1 kernel, without calling accelctl by hand:
+// contrib/install.sh installs the udev rule, the host's own systemd-udevd
+// runs in the guest, mtty is reloaded, and udev starts the auto definitions.
+// The guest boots as on an operator's host that has the sandbox kernel's
+// linux-headers package installed (a real /lib/modules/<kver> on the host
+// root), so every CI run also proves the guest still finds its modules there.
+// A second, deliberately broken boot proves a guest that cannot come up says
+// why in one line instead of timing out; a stand-in QEMU that refuses to
+// start proves the same for QEMU's own message.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCELCTL_BIN, bootGuest, octalArg, REPO, sandboxInfo, shq, type Guest, type RunResult } from '../sandbox/guest.js';
+import { guestOut } from './helpers.js';
+
+const AUTO1 = 'b0070000-0000-4000-8000-000000000001';
+const AUTO2 = 'b0070000-0000-4000-8000-000000000002';
+const MANUAL = 'b0070000-0000-4000-8000-000000000003';
+const UDEVD = '/lib/systemd/systemd-udevd';
+
+let guest: Guest;
+const out = (script: string, timeoutMs = 120_000): Promise<string> => guestOut(guest, script, { timeoutMs });
+const ax = (args: string[]): Promise<RunResult> => guest.accelctl(args, { timeoutMs: 120_000 });
+const live = async (): Promise<string[]> => (await out('ls /sys/bus/mdev/devices')).split('\n').filter(Boolean).sort();
+
+describe('boot path: udev starts the auto definitions (host with /lib/modules/<kver>)', () => {
+  beforeAll(async () => {
+    guest = await bootGuest({ name: 'boot', hostModules: true });
+  }, 600_000);
+
+  afterAll(async () => {
+    await guest?.close();
+  }, 60_000);
+
+  it('a real /lib/modules/<kver> on the host root does not hide the sandbox modules: VFIO and mtty load', async () => {
+    const kver = sandboxInfo().kver;
+    // guest-init saw the host's directory (the headers package's `build` link in it)...
+    expect(guest.consoleLog()).toContain(`the host root has a real /lib/modules/${kver} (build )`);
+    // ...and gave the guest its own /lib/modules, where modprobe looks.
+    expect(await out(`readlink /lib/modules/${kver}`)).toBe(`${sandboxInfo().cache}/x/lib/modules/${kver}`);
+    expect(await out('cd /sys/module && ls -d vfio vfio_iommu_type1 vfio_pci mdev mtty')).toBe('mdev\nmtty\nvfio\nvfio_iommu_type1\nvfio_pci');
+  });
+
+  it('contrib/install.sh installs the rule and the unit naming node and this checkout, idempotently', async () => {
+    const first = await out(`sh ${shq(`${REPO}/contrib/install.sh`)} install`);
+    expect(first).toContain('wrote /etc/udev/rules.d/60-accelctl.rules');
+    expect(first).toContain('wrote /etc/systemd/system/accelctl-auto.service');
+    expect(first).toContain('linked /etc/systemd/system/multi-user.target.wants/accelctl-auto.service');
+    const again = await out(`sh ${shq(`${REPO}/contrib/install.sh`)} install`);
+    expect(again.split('\n').filter((l) => l.includes('wrote') || l.includes('linked'))).toEqual([]);
+    const rule = await out('cat /etc/udev/rules.d/60-accelctl.rules');
+    const run = `${await out('command -v node')} ${ACCELCTL_BIN.includes(' ') ? `'${ACCELCTL_BIN}'` : ACCELCTL_BIN} start --auto --parent %k`;
+    expect(rule).toContain(`ACTION=="change", ENV{MDEV_STATE}=="registered", TEST=="/etc/mdevctl.d/$kernel", RUN+="${run}"`);
+    expect(await out('grep ^ExecStart= /etc/systemd/system/accelctl-auto.service')).toMatch(/^ExecStart=\S*node .*accelctl"? start --auto$/);
+  });
+
+  it('reloading mtty under the host\'s systemd-udevd starts exactly the two auto definitions, as mdevctl list shows', async () => {
+    for (const [u, t, mode] of [
+      [AUTO1, 'mtty-1', '--auto'],
+      [AUTO2, 'mtty-2', '--auto'],
+      [MANUAL, 'mtty-1', '--manual'],
+    ] as const) {
+      const r = await ax(['define', '--parent', 'mtty', '--type', t, '--uuid', u, ...(mode === '--auto' ? ['--auto'] : [])]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(await live()).toEqual([]);
+    // udevd needs a writable /run/udev (the guest's /run is a tmpfs); it runs
+    // with debug logging so the log shows which program each event ran.
+    // Its control socket appears a moment after it starts: wait for that.
+    await out(
+      `test -x ${UDEVD} && mkdir -p /run/udev && (setsid ${UDEVD} --debug >/run/udevd.log 2>&1 &) && ` +
+        'i=0; until udevadm control --ping 2>/dev/null; do i=$((i+1)); [ $i -lt 240 ] || { cat /run/udevd.log; exit 1; }; sleep 0.5; done',
+    );
+    try {
+      await out('rmmod mtty && modprobe mtty && udevadm settle --timeout=300', 360_000);
+      const started = await live();
+      expect(started).toEqual([AUTO1, AUTO2]);
+      // The same answer from mdevctl: both running, both auto; the manual one defined only.
+      const mdevctl = (await out('mdevctl list')).split('\n').map((l) => l.split(' ').slice(0, 4).join(' ')).sort();
+      expect(mdevctl).toEqual([`${AUTO1} mtty mtty-1 auto`, `${AUTO2} mtty mtty-2 auto`]);
+      expect(await out(`mdevctl list -d -u ${MANUAL}`)).toBe(`${MANUAL} mtty mtty-1 manual`);
+      // And it was udev that ran accelctl, through the installed rule, successfully.
+      const log = await out('cat /run/udevd.log');
+      const runs = log.split('\n').filter((l) => l.includes('start --auto --parent mtty'));
+      expect(runs.some((l) => /succeeded/.test(l)), runs.join('\n')).toBe(true);
+      expect(runs.filter((l) => /failed/.test(l))).toEqual([]);
+    } finally {
+      await guest.sh('udevadm control --exit');
+    }
+  });
+
+  it('contrib/install.sh remove takes back exactly its files, and only once', async () => {
+    const r = await out(`sh ${shq(`${REPO}/contrib/install.sh`)} remove`);
+    expect(r).toContain('removed /etc/udev/rules.d/60-accelctl.rules');
+    expect(r).toContain('removed /etc/systemd/system/accelctl-auto.service');
+    expect(r).toContain('removed /etc/systemd/system/multi-user.target.wants/accelctl-auto.service');
+    expect(await out('ls /etc/udev/rules.d /etc/systemd/system/multi-user.target.wants | grep accelctl || echo none')).toBe('none');
+    expect(await out(`sh ${shq(`${REPO}/contrib/install.sh`)} remove`)).not.toContain('removed');
+  });
+});
+
+describe('a guest that cannot come up', () => {
+  it('says why in one line as soon as it knows, instead of waiting out the boot timeout', async () => {
+    const missing = '/nonexistent/sandbox cache';
+    const err = await bootGuest({ name: 'fatal', extraAppend: `sbx_cache_oct=${octalArg(missing)}`, bootTimeoutMs: 600_000 }).then(
+      (g) => g.close().then(() => null),
+      (e: Error) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message.split('\n')[0]).toBe(`guest failed to boot: sandbox-init: FATAL: no busybox at ${missing}/x/bin/busybox (sandbox cache ${missing})`);
+  }, 660_000);
+
+  it('when QEMU refuses to start, the first line is QEMU\'s own message', async () => {
+    // A qemu-system-x86_64 first on PATH that refuses as QEMU does on a bad option.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accelctl-fakeqemu-'));
+    const said = 'qemu-system-x86_64: -device intel-iommu: Property not found (stand-in QEMU)';
+    fs.writeFileSync(path.join(dir, 'qemu-system-x86_64'), `#!/bin/sh\necho ${shq(said)} >&2\nexit 1\n`, { mode: 0o755 });
+    const saved = process.env.PATH;
+    process.env.PATH = `${dir}:${saved ?? ''}`;
+    try {
+      const err = await bootGuest({ name: 'refused', bootTimeoutMs: 600_000 }).then(
+        (g) => g.close().then(() => null),
+        (e: Error) => e,
+      );
+      expect(err).toBeInstanceOf(Error);
+      expect(err!.message.split('\n')[0]).toBe(`QEMU exited (code 1) before the guest came up: ${said}`);
+    } finally {
+      process.env.PATH = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
