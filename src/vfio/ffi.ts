@@ -28,6 +28,37 @@ const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(
 const errnoName = (n: number): string => ERRNO_NAMES.get(n) ?? `errno ${n}`;
 
 let cached: Sys | undefined;
+let loaded: { koffi: Koffi; libc: ReturnType<Koffi['load']> } | undefined;
+
+/** koffi and libc, loaded on first use: commands that neither lock nor touch VFIO never load the addon. */
+function libcOnce(): { koffi: Koffi; libc: ReturnType<Koffi['load']> } {
+  // createRequire: koffi is a CommonJS addon kept outside the bundle.
+  loaded ??= (() => {
+    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+    return { koffi, libc: koffi.load('libc.so.6') };
+  })();
+  return loaded;
+}
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+let flockFn: Fn | undefined;
+
+/**
+ * flock(fd, LOCK_EX|LOCK_NB): true when taken, false when another open file
+ * holds it. Node has no flock; the kernel drops the lock when the holder's
+ * file is closed, however the holder dies.
+ */
+export function tryLockExclusive(fd: number): boolean {
+  const { koffi, libc } = libcOnce();
+  flockFn ??= libc.func('int flock(int fd, int op)') as Fn;
+  for (;;) {
+    if (Number(flockFn(fd, LOCK_EX | LOCK_NB)) === 0) return true;
+    const e = koffi.errno();
+    if (e === constants.errno.EWOULDBLOCK) return false;
+    if (e !== constants.errno.EINTR) throw new SysError('flock', errnoName(e));
+  }
+}
 
 /** Binds libc on first use, so commands that never touch VFIO never load the addon. */
 export function nativeSys(): Sys {
@@ -36,9 +67,7 @@ export function nativeSys(): Sys {
 }
 
 function bind(): Sys {
-  // createRequire: koffi is a CommonJS addon kept outside the bundle.
-  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-  const libc = koffi.load('libc.so.6');
+  const { koffi, libc } = libcOnce();
   const f = (decl: string): Fn => libc.func(decl) as Fn;
   const c = {
     open: f('int open(const char *path, int flags)'),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../../src/errors.js';
+import { acquireLock } from '../../../src/lock.js';
 import { CreateOutput } from '../../../src/schemas/create.js';
 import { makeHarness, type Harness, runner } from './harness.js';
 
@@ -35,7 +36,14 @@ describe('create', () => {
     expect(new Set(uuids).size).toBe(3);
     expect(h.kernel.log.map((w) => w.value)).toEqual(uuids);
     for (const u of uuids) expect(fs.existsSync(`${h.root}/sys/bus/mdev/devices/${u}`)).toBe(true);
-    expect(fs.existsSync(`${h.root}/run/accelctl/lock`)).toBe(false);
+    // Released: the file stays (a flock lock), emptied, and another taker gets it at once.
+    expect(fs.readFileSync(`${h.root}/run/accelctl/lock`, 'utf8')).toBe('');
+    process.env.ACCELCTL_LOCK_TIMEOUT = '0';
+    try {
+      (await acquireLock(h.env, 'check')).release();
+    } finally {
+      delete process.env.ACCELCTL_LOCK_TIMEOUT;
+    }
   });
 
   it('writes attributes in order under the new device', async () => {
