@@ -1,9 +1,14 @@
 /**
- * Small files accelctl owns (mdevctl definitions, bind memory, the lock): replaced through a temporary file
- * and a rename, so a reader (mdevctl, another accelctl) never sees half a file.
+ * Files accelctl writes (mdevctl definitions, bind memory, reports): written
+ * to a temporary file with a random name beside the target, then renamed, so
+ * a reader (mdevctl, another accelctl, a collector) never sees half a file,
+ * and nothing planted at a guessable name or at the target (a symlink into
+ * /etc) is ever written through: the temporary is opened
+ * O_CREAT|O_EXCL|O_NOFOLLOW, and rename replaces a link instead of following it.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { errnoName } from './errors.js';
 
 /** The file's text, or null when it does not exist. */
@@ -16,19 +21,72 @@ export function readText(path: string): string | null {
   }
 }
 
-/** `content` null deletes the file (absent already is fine). */
-export function replaceFile(path: string, content: string | null): void {
-  if (content === null) {
-    rmSync(path, { force: true });
-    return;
-  }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  const tmp = `${path}.accelctl-${process.pid}`;
+/** fsync of a directory: what makes a rename, create or unlink in it survive a power cut. */
+export function syncDir(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
-    writeFileSync(tmp, content, { mode: 0o644 });
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * mkdir -p; with `durable`, each directory it creates is recorded in its
+ * parent (fsync of the parent), so /etc/mdevctl.d/<parent> survives with
+ * the definition written into it.
+ */
+function makeDirs(dir: string, mode: number, durable: boolean): void {
+  const first = mkdirSync(dir, { recursive: true, mode });
+  if (!durable || first === undefined) return;
+  const created: string[] = [];
+  for (let d = dir; d !== dirname(first); d = dirname(d)) created.unshift(d);
+  for (const d of created) syncDir(dirname(d));
+}
+
+export interface WriteOptions {
+  /** Mode of the new file (default 0644). */
+  mode?: number;
+  /** Also fsync the directory, so the rename itself is on disk when this returns (default true). */
+  durable?: boolean;
+  /** Mode of directories created on the way (default 0755). */
+  dirMode?: number;
+}
+
+/** Writes `content` to `path` through a fresh random temporary and a rename; fsynced before the rename. */
+export function writeFileAtomic(path: string, content: string | Uint8Array, opts: WriteOptions = {}): void {
+  const durable = opts.durable ?? true;
+  const dir = dirname(path);
+  makeDirs(dir, opts.dirMode ?? 0o755, durable);
+  const tmp = join(dir, `.${basename(path)}.accelctl-${randomBytes(6).toString('hex')}`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, opts.mode ?? 0o644);
+  try {
+    try {
+      const buf = typeof content === 'string' ? Buffer.from(content) : content;
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
   }
+  if (durable) syncDir(dir);
+}
+
+/** `content` null deletes the file (absent already is fine). Durable either way: both fsync the directory. */
+export function replaceFile(path: string, content: string | null): void {
+  if (content !== null) {
+    writeFileAtomic(path, content, { mode: 0o644 });
+    return;
+  }
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if (errnoName(err) === 'ENOENT' || errnoName(err) === 'ENOTDIR') return;
+    throw err;
+  }
+  syncDir(dirname(path));
 }

@@ -4,11 +4,11 @@
  * A device another process holds is in use, not unhealthy: its result is a
  * skipped step. Exit 1 when any device fails.
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import type { Env } from '../env.js';
 import { AccelError, BusyError, EXIT, fromErrno } from '../errors.js';
+import { writeFileAtomic } from '../files.js';
 import { makeStyle } from '../render/style.js';
 import { parseFormat, parseTimeoutMs } from '../selftest/options.js';
 import { REPORTERS } from '../selftest/report/index.js';
@@ -33,12 +33,10 @@ function untested(device: string, err: AccelError): SelftestResult {
   return { device, profile: 'generic', profileVersion: 1, ok: busy, steps: [step], metrics: {} };
 }
 
-/** Written beside the target and renamed, so a collector never reads half a report. */
+/** Written beside the target and renamed, so a collector never reads half a report and no planted link is followed. */
 function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
+    writeFileAtomic(file, text, { mode: 0o644 });
   } catch (err) {
     throw fromErrno('write', file, err);
   }

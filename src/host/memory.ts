@@ -3,11 +3,10 @@
  * driver_override, kept under <root>/run/accelctl/bind/<bdf>.json (gone at
  * reboot, like the binding itself).
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Env } from '../env.js';
 import { MalformedError } from '../errors.js';
-import { readText } from '../files.js';
+import { readText, writeFileAtomic } from '../files.js';
 
 export interface BindMemory {
   previousDriver: string | null;
@@ -41,10 +40,7 @@ export function readMemory(env: Env, address: string): BindMemory | null {
 
 export function writeMemory(env: Env, address: string, m: BindMemory): void {
   const path = memoryPath(env, address);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(m) + '\n', { mode: 0o600 });
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(m) + '\n', { mode: 0o600, dirMode: 0o700 });
 }
 
 export function forgetMemory(env: Env, address: string): void {

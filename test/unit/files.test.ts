@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { run as healthRun } from '../../src/commands/health.js';
+import { replaceFile, writeFileAtomic } from '../../src/files.js';
+import { FakeSys, testContext } from './vfio-fake.js';
+
+let dir: string;
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+const tmp = () => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accelctl-files-')));
+
+describe('files accelctl writes where others may write', () => {
+  it('health --output: links planted at the target and at the old guessable temporary name are never written through', async () => {
+    tmp();
+    const victim = path.join(dir, 'victim');
+    fs.writeFileSync(victim, 'precious\n');
+    const out = path.join(dir, 'report.json');
+    fs.symlinkSync(victim, out);
+    fs.symlinkSync(victim, `${out}.tmp-${process.pid}`);
+    await healthRun(testContext(), [], { output: out, format: 'json' }, new FakeSys());
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(fs.lstatSync(out).isFile()).toBe(true);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).schemaVersion).toBe(1);
+    expect(fs.statSync(out).mode & 0o777).toBe(0o644);
+    // Only the planted link is left beside it: no temporary behind.
+    expect(fs.readdirSync(dir).sort()).toEqual(['report.json', 'report.json.tmp-' + process.pid, 'victim']);
+  });
+
+  it('a definition written over a planted symlink replaces the link, not its target', () => {
+    tmp();
+    const victim = path.join(dir, 'shadow');
+    fs.writeFileSync(victim, 'root:x:0:\n');
+    const def = path.join(dir, 'etc/mdevctl.d/mtty/11111111-2222-4333-8444-555555555555');
+    fs.mkdirSync(path.dirname(def), { recursive: true });
+    fs.symlinkSync(victim, def);
+    replaceFile(def, '{}');
+    expect(fs.readFileSync(victim, 'utf8')).toBe('root:x:0:\n');
+    expect(fs.lstatSync(def).isFile()).toBe(true);
+    expect(fs.readFileSync(def, 'utf8')).toBe('{}');
+  });
+
+  it('a failed rename leaves no temporary behind and the target as it was', () => {
+    tmp();
+    const target = path.join(dir, 'adir');
+    fs.mkdirSync(target);
+    expect(() => writeFileAtomic(target, 'x')).toThrow(/EISDIR|ENOTEMPTY|EEXIST/);
+    expect(fs.readdirSync(dir)).toEqual(['adir']);
+    expect(fs.lstatSync(target).isDirectory()).toBe(true);
+  });
+
+  it('modes: the given one (0600 for private state), directories created 0700 when asked', () => {
+    tmp();
+    const p = path.join(dir, 'run/accelctl/bind/x.json');
+    writeFileAtomic(p, '{}', { mode: 0o600, dirMode: 0o700 });
+    expect(fs.statSync(p).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.dirname(p)).mode & 0o777).toBe(0o700);
+  });
+});
