@@ -7,9 +7,27 @@ import { join, isAbsolute, relative, sep } from 'node:path';
  */
 export class Env {
   readonly root: string;
+  /** Every warning said through warnOnce this run, in order (tests read it). */
+  readonly warnings: string[] = [];
+  private readonly warnedAbout = new Set<string>();
+  private readonly onWarning: ((message: string) => void) | undefined;
 
-  constructor(root = '/') {
+  /** `onWarning`: where warnOnce's messages go (the context's warn); they are kept in `warnings` too. */
+  constructor(root = '/', onWarning?: (message: string) => void) {
     this.root = root === '' ? '/' : root;
+    this.onWarning = onWarning;
+  }
+
+  /**
+   * A problem in a file someone else wrote (a malformed definition, a garbage
+   * sysfs value) that accelctl skips: said once per `key` (the file) per run,
+   * however many times the file is read.
+   */
+  warnOnce(key: string, message: string): void {
+    if (this.warnedAbout.has(key)) return;
+    this.warnedAbout.add(key);
+    this.warnings.push(message);
+    this.onWarning?.(message);
   }
 
   /** A host path for an absolute kernel path (`/sys/bus/pci` -> `<root>/sys/bus/pci`). */

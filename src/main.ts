@@ -62,8 +62,11 @@ function makeContext(opts: Record<string, unknown>): Context {
   const json = opts.json === true;
   const quiet = opts.quiet === true;
   const verbose = opts.verbose === true;
+  const warn = (m: string) => {
+    if (!quiet) write(2, `accelctl: warning: ${m}\n`);
+  };
   return {
-    env: new Env(rootOpt),
+    env: new Env(rootOpt, warn),
     json,
     color: decideColor(opts, json),
     verbose,
@@ -71,9 +74,7 @@ function makeContext(opts: Record<string, unknown>): Context {
     info: (m) => {
       if (!quiet) write(2, m + '\n');
     },
-    warn: (m) => {
-      if (!quiet) write(2, `accelctl: warning: ${m}\n`);
-    },
+    warn,
     trace: (m) => {
       if (verbose) write(2, m + '\n');
     },

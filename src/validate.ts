@@ -40,10 +40,39 @@ export function checkName(value: string, what: string): string {
   return value;
 }
 
+/**
+ * Files of a device's own sysfs directory, which an attribute write must never
+ * reach: what an mdev holds on the 6.1 kernel (remove, uevent, driver,
+ * subsystem, power, iommu_group, mdev_type, vfio-dev; test/fixtures/machines/qemu-6.1
+ * keeps the first of them), and the driver-core and PCI control files a
+ * device directory can hold on other kernels and buses.
+ */
+export const DEVICE_CONTROL_FILES: ReadonlySet<string> = new Set([
+  'remove', 'uevent', 'driver', 'driver_override', 'subsystem', 'power', 'iommu_group', 'mdev_type', 'vfio-dev',
+  'reset', 'reset_method', 'enable', 'online', 'dev', 'bind', 'unbind', 'new_id', 'remove_id', 'rescan', 'config',
+  'modalias', 'firmware_node', 'of_node', 'physfn', 'sriov_numvfs', 'sriov_drivers_autoprobe', 'numa_node',
+  'waiting_for_supplier', 'supplier', 'consumer', 'mdev_supported_types',
+]);
+
+/**
+ * Why a name may not be an mdev attribute, or null when it may: the one check
+ * for `--attr`, definition files and plan files alike.
+ */
+export function attrNameProblem(name: string): string | null {
+  if (!ATTR_RE.test(name) || name.includes('..')) return 'letters, digits and _ . - only';
+  if (name === '__proto__') return 'a reserved name';
+  if (DEVICE_CONTROL_FILES.has(name)) return "one of the device's own control files, not an attribute";
+  return null;
+}
+
+/** Values go into a sysfs file as written: no newline or NUL. */
+export function attrValueProblem(value: string): string | null {
+  return /[\n\0]/.test(value) ? 'newline or NUL' : null;
+}
+
 export function checkAttrName(value: string): string {
-  if (!ATTR_RE.test(value) || value.includes('..')) {
-    throw new UsageError(`invalid attribute name ${shown(value)}: letters, digits and _ . - only`);
-  }
+  const problem = attrNameProblem(value);
+  if (problem !== null) throw new UsageError(`invalid attribute name ${shown(value)}: ${problem}`);
   return value;
 }
 
@@ -67,7 +96,8 @@ export function checkAttr(value: string): { name: string; value: string } {
   if (eq <= 0) throw new UsageError(`invalid --attr ${shown(value)}: expected NAME=VALUE`);
   const name = checkAttrName(value.slice(0, eq));
   const v = value.slice(eq + 1);
-  if (/[\n\0]/.test(v)) throw new UsageError(`invalid --attr value for ${name}: newline or NUL`);
+  const problem = attrValueProblem(v);
+  if (problem !== null) throw new UsageError(`invalid --attr value for ${name}: ${problem}`);
   return { name, value: v };
 }
 

@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { oneUuid, optParent } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { undefineSteps } from '../persist/steps.js';
-import { findDefinitions } from '../persist/store.js';
+import { findDefinitionEntries } from '../persist/store.js';
 import { definitionOrThrow } from '../persist/select.js';
 
 export interface UndefineOptions {
@@ -17,14 +17,16 @@ export const parse = ({ args, opts }: Raw): UndefineOptions => ({ uuid: oneUuid(
 export async function run(ctx: Context, { uuid, parent }: UndefineOptions): Promise<Planned> {
   {
     const { env } = ctx;
-    // Every parent's definition of the UUID unless --parent narrows it, as mdevctl undefine does.
-    const defs = await findDefinitions(env, uuid, parent);
-    if (defs.length === 0) await definitionOrThrow(env, uuid, parent);
-    const plan = { steps: defs.flatMap((d) => undefineSteps(env, d.parent, d.uuid)) };
+    // Every parent's definition of the UUID unless --parent narrows it, as mdevctl undefine does;
+    // a file that does not parse is removed too (it has no row in the JSON: it has no type).
+    const found = await findDefinitionEntries(env, uuid, parent);
+    if (found.length === 0) await definitionOrThrow(env, uuid, parent);
+    const defs = found.flatMap((e) => (e.def === null ? [] : [e.def]));
+    const plan = { steps: found.flatMap((e) => undefineSteps(env, e.parent, e.uuid)) };
     return planned(
       plan,
       () => {
-        for (const d of defs) ctx.info(`undefined ${d.uuid} on ${d.parent}`);
+        for (const e of found) ctx.info(e.def === null ? `undefined ${e.uuid} on ${e.parent} (its file did not parse: ${e.problem})` : `undefined ${e.uuid} on ${e.parent}`);
         return { json: { schemaVersion: 1, definitions: defs.map((d) => definitionRow(env, d, true)) }, text: '' };
       },
       { files: true },

@@ -6,7 +6,7 @@
 import { listDirSync } from '../sysfs/attr.js';
 import type { Env } from '../env.js';
 import { FailedError } from '../errors.js';
-import { NAME_RE, UUID_RE } from '../validate.js';
+import { attrNameProblem, attrValueProblem, NAME_RE, UUID_RE } from '../validate.js';
 import { readText } from '../files.js';
 import { describeIssues } from './issues.js';
 
@@ -37,19 +37,32 @@ export function serializeDefinition(d: Definition): string {
   return JSON.stringify(body, null, 2);
 }
 
-/** Parses one definition file's text; a file that is not a definition is an error naming it. */
+const malformed = (shownPath: string, what: string): FailedError =>
+  new FailedError(`malformed definition ${shownPath}: ${what}`, 'fix or remove the file (accelctl undefine and mdevctl undefine remove it)');
+
+/**
+ * Parses one definition file's text; a file that is not a definition accelctl
+ * would write (not JSON, wrong shape, a member it does not know, a type or an
+ * attribute the command line would refuse) is an error naming it.
+ */
 export async function parseDefinition(shownPath: string, parent: string, uuid: string, text: string): Promise<Definition> {
+  if (text.trim() === '') throw malformed(shownPath, 'empty');
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new FailedError(`malformed definition ${shownPath}: not JSON (${(err as Error).message})`, 'fix or remove the file (mdevctl undefine does too)');
+    throw malformed(shownPath, `not JSON (${(err as Error).message})`);
   }
   const { DefinitionFile } = await import('../schemas/define.js');
   const r = DefinitionFile.safeParse(raw);
   if (!r.success) throw new FailedError(`malformed definition ${describeIssues(shownPath, r.error)}`, 'fix or remove the file');
-  const attrs = (r.data.attrs ?? []).map((o) => {
+  if (!NAME_RE.test(r.data.mdev_type) || r.data.mdev_type.includes('..')) {
+    throw malformed(shownPath, `mdev_type: ${JSON.stringify(r.data.mdev_type)} is not a type name`);
+  }
+  const attrs = (r.data.attrs ?? []).map((o, i) => {
     const [name, value] = Object.entries(o)[0]!;
+    const problem = attrNameProblem(name) ?? attrValueProblem(value);
+    if (problem !== null) throw malformed(shownPath, `attrs[${i}]: ${JSON.stringify(name)}: ${problem}`);
     return { name, value };
   });
   return { uuid, parent, type: r.data.mdev_type, start: r.data.start, attrs };
@@ -59,6 +72,35 @@ export async function readDefinition(env: Env, parent: string, uuid: string): Pr
   const path = definitionPath(env, parent, uuid);
   const text = readText(path);
   return text === null ? null : parseDefinition(env.kernelPath(path), parent, uuid, text);
+}
+
+/** A definition file as found: `def` null when it does not parse (`problem` says why). */
+export interface DefinitionEntry {
+  parent: string;
+  uuid: string;
+  def: Definition | null;
+  problem: string | null;
+}
+
+/** Reads one file without failing on its content; a file that vanished meanwhile is null. */
+async function readEntry(env: Env, parent: string, uuid: string): Promise<DefinitionEntry | null> {
+  try {
+    const def = await readDefinition(env, parent, uuid);
+    return def === null ? null : { parent, uuid, def, problem: null };
+  } catch (err) {
+    if (!(err instanceof FailedError)) throw err;
+    return { parent, uuid, def: null, problem: err.message };
+  }
+}
+
+/** The parsed ones; each malformed one is a warning (once per file per run) and is skipped. */
+function usable(env: Env, entries: DefinitionEntry[]): Definition[] {
+  const out: Definition[] = [];
+  for (const e of entries) {
+    if (e.def !== null) out.push(e.def);
+    else env.warnOnce(definitionPath(env, e.parent, e.uuid), `${e.problem}: skipped`);
+  }
+  return out;
 }
 
 /** Parent directory names under /etc/mdevctl.d (sysfs names, so they pass NAME_RE). */
@@ -71,25 +113,36 @@ export function definedUuids(env: Env, parent: string): string[] {
   return listDirSync(definitionsRoot(env) + '/' + parent).filter((u) => UUID_RE.test(u));
 }
 
-/** Every definition, by parent then UUID; `parent` limits to one. */
+/** Every definition, by parent then UUID; `parent` limits to one. A malformed file is warned about and skipped. */
 export async function listDefinitions(env: Env, parent?: string): Promise<Definition[]> {
-  const out: Definition[] = [];
+  const entries: DefinitionEntry[] = [];
   const parents = (parent === undefined ? definedParents(env) : [parent]).sort();
   for (const p of parents) {
     for (const uuid of definedUuids(env, p).sort()) {
-      const d = await readDefinition(env, p, uuid);
-      if (d !== null) out.push(d);
+      const e = await readEntry(env, p, uuid);
+      if (e !== null) entries.push(e);
     }
+  }
+  return usable(env, entries);
+}
+
+/** Every file defining one UUID (mdevctl allows it under several parents), parsed or not: undefine removes both kinds. */
+export async function findDefinitionEntries(env: Env, uuid: string, parent?: string): Promise<DefinitionEntry[]> {
+  const out: DefinitionEntry[] = [];
+  for (const p of parent === undefined ? definedParents(env).sort() : [parent]) {
+    const e = await readEntry(env, p, uuid);
+    if (e !== null) out.push(e);
   }
   return out;
 }
 
-/** The definitions of one UUID: mdevctl allows the same UUID under several parents. */
+/**
+ * The definitions of one UUID. A command naming the UUID acts on its file, so
+ * a malformed one is an error here, not a skip.
+ */
 export async function findDefinitions(env: Env, uuid: string, parent?: string): Promise<Definition[]> {
-  const out: Definition[] = [];
-  for (const p of parent === undefined ? definedParents(env).sort() : [parent]) {
-    const d = await readDefinition(env, p, uuid);
-    if (d !== null) out.push(d);
-  }
-  return out;
+  const entries = await findDefinitionEntries(env, uuid, parent);
+  const bad = entries.find((e) => e.def === null);
+  if (bad) throw new FailedError(bad.problem!, 'fix the file, or remove it with accelctl undefine');
+  return entries.map((e) => e.def!);
 }

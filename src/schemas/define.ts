@@ -12,8 +12,10 @@ const attrEntry = z
   .record(z.string(), z.string())
   .refine((o) => Object.keys(o).length === 1, { message: 'expected an object with exactly one member {"name": "value"}' });
 
-// Loose, as mdevctl is: it ignores members it does not know.
-export const DefinitionFile = z.object({
+// Strict, unlike mdevctl (which ignores members it does not know): accelctl
+// rewrites definitions, and a member it does not know would be lost; such a
+// file is reported and skipped instead.
+export const DefinitionFile = z.strictObject({
   mdev_type: z.string().min(1),
   start: z.enum(['auto', 'manual']),
   attrs: z.array(attrEntry).nullish(),

@@ -116,14 +116,15 @@ describe('list --defined / --all', () => {
     expect(one.partitions.map((p) => p.uuid)).toEqual([U2]);
   });
 
-  it('a malformed definition file is an error naming the file and what is wrong', async () => {
+  it('a malformed definition file is skipped with a warning naming the file and what is wrong; naming its UUID is an error', async () => {
     h = makeHarness();
     writeDef(h, 'mtty', U1, '{bad');
-    const e1 = await fails(list(h.ctx, [], { defined: true }));
-    expect(e1.exitCode).toBe(EXIT.failed);
-    expect(e1.message).toMatch(new RegExp(`^malformed definition /etc/mdevctl.d/mtty/${U1}: not JSON`));
+    await list(h.ctx, [], { defined: true });
+    expect(h.env.warnings).toHaveLength(1);
+    expect(h.env.warnings[0]).toMatch(new RegExp(`^malformed definition /etc/mdevctl.d/mtty/${U1}: not JSON`));
     writeDef(h, 'mtty', U1, '{"mdev_type": "mtty-1", "start": "sometimes", "attrs": []}');
-    const e2 = await fails(list(h.ctx, [], { all: true }));
+    const e2 = await fails(modify(h.ctx, [U1], { auto: true }));
+    expect(e2.exitCode).toBe(EXIT.failed);
     expect(e2.message).toMatch(new RegExp(`^malformed definition /etc/mdevctl.d/mtty/${U1}: start: expected one of "auto"\\|"manual"`));
   });
 });
