@@ -1,8 +1,10 @@
 /**
  * One table renderer for every human listing: aligned columns, an optional
  * footer ("N listed"), `-` for unknown values. Cells may carry color; width is
- * measured without escape codes.
+ * measured without escape codes. Control characters in a cell are escaped
+ * (escape.ts) before it is measured or painted.
  */
+import { escapeControl } from './escape.js';
 import type { Style } from './style.js';
 
 export interface Column<Row> {
@@ -22,7 +24,8 @@ export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<
   const cells = rows.map((r) =>
     columns.map((c) => {
       const v = c.value(r);
-      return v === null || v === undefined || v === '' ? '-' : String(v);
+      // Cells show sysfs and /proc text: escaped here, once for every listing.
+      return v === null || v === undefined || v === '' ? '-' : escapeControl(String(v));
     }),
   );
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => visibleWidth(row[i]!))));

@@ -6,17 +6,18 @@
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import type { Env } from '../env.js';
 import { errnoName } from '../errors.js';
+import { escapeControl } from '../render/escape.js';
 
 export interface Holder {
   pid: number;
   command: string;
 }
 
-/** `pid 266 (qemu-system-x86), pid 301 (dpdk-testpmd)`: how every message names holders. */
-export const describeHolders = (hs: readonly Holder[]): string => hs.map((h) => `pid ${h.pid} (${h.command})`).join(', ');
+/** `pid 266 (qemu-system-x86), pid 301 (dpdk-testpmd)`: how every message names holders (comm escaped: any process picks its own). */
+export const describeHolders = (hs: readonly Holder[]): string => hs.map((h) => `pid ${h.pid} (${escapeControl(h.command)})`).join(', ');
 
 /** Holders in a table cell (list, groups): `266 (qemu-system-x86), ...`. */
-export const holderCell = (hs: readonly Holder[]): string => hs.map((h) => `${h.pid} (${h.command})`).join(', ');
+export const holderCell = (hs: readonly Holder[]): string => hs.map((h) => `${h.pid} (${escapeControl(h.command)})`).join(', ');
 
 /** The footer note of a table whose holders could not all be seen (other users' /proc/<pid>/fd). */
 export const HOLDERS_PARTIAL = 'holders may be incomplete: run as root to see every process';

@@ -1,0 +1,64 @@
+// Text from the system reaches the terminal escaped; JSON keeps it exact.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escapeControl } from '../../src/render/escape.js';
+import { accelctl } from '../helpers/cli.js';
+
+const QEMU = path.resolve(__dirname, '../fixtures/machines/qemu-6.1');
+const COMM = 'evil\u001b]0;owned\u0007\u001b[2J';
+const NAME = 'Single \u001b[31mred\u001b[0m port\u009b';
+const TYPE = 'sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-1';
+const HELD = '0b0e0b0e-0001-4000-8000-000000000001';
+let root: string;
+
+beforeAll(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'accelctl-escape-'));
+  fs.cpSync(QEMU, root, { recursive: true, verbatimSymlinks: true });
+  fs.writeFileSync(path.join(root, 'proc/266/comm'), COMM + '\n');
+  fs.writeFileSync(path.join(root, TYPE, 'name'), NAME + '\n');
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const noControl = (s: string) => expect(s).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+
+describe('escapeControl', () => {
+  it('escapes C0, DEL, C1 and the bidi and line-separator controls; leaves text, backslashes and non-ASCII letters', () => {
+    expect(escapeControl('a\u001b[1mb\tc\nd\u007f\u009b\u202e\u2028')).toBe('a\\x1b[1mb\\x09c\\x0ad\\x7f\\x9b\\u202e\\u2028');
+    expect(escapeControl('qemu-system-x86 ünï \\x1b')).toBe('qemu-system-x86 ünï \\x1b');
+  });
+});
+
+describe('system text in the output', () => {
+  it('list: a holder comm with an ESC sequence is shown escaped; --json has it exact', () => {
+    const text = accelctl(['--root', root, 'list']);
+    expect(text.code).toBe(0);
+    noControl(text.stdout);
+    expect(text.stdout).toContain('266 (evil\\x1b]0;owned\\x07\\x1b[2J)');
+    const json = accelctl(['--root', root, 'list', '--json']);
+    const held = (JSON.parse(json.stdout) as { partitions: { uuid: string; holders: { command: string }[] }[] }).partitions.find((p) => p.uuid === HELD)!;
+    expect(held.holders[0]!.command).toBe(COMM);
+  });
+
+  it('groups: the same', () => {
+    const r = accelctl(['--root', root, 'groups']);
+    noControl(r.stdout);
+    expect(r.stdout).toContain('266 (evil\\x1b]0;owned\\x07\\x1b[2J)');
+  });
+
+  it('types: a type name with escapes from the driver is shown escaped; --json has it exact', () => {
+    const r = accelctl(['--root', root, 'types', '--parent', 'mtty']);
+    expect(r.code).toBe(0);
+    noControl(r.stdout);
+    expect(r.stdout).toContain('Single \\x1b[31mred\\x1b[0m port\\x9b');
+    const j = JSON.parse(accelctl(['--root', root, 'types', '--parent', 'mtty', '--json']).stdout);
+    expect(JSON.stringify(j)).toContain(JSON.stringify(NAME).slice(1, -1));
+  });
+
+  it('remove of a held partition: the refusal names the holder escaped', () => {
+    const r = accelctl(['--root', root, 'remove', HELD], { ACCELCTL_ALLOW_NONROOT: '1' });
+    noControl(r.stderr);
+    expect(r.stderr).toContain('(evil\\x1b]0;owned\\x07\\x1b[2J)');
+  });
+});
