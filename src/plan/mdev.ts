@@ -82,7 +82,8 @@ export async function planCreate(env: Env, req: CreateRequest): Promise<CreatePl
     }
     existing.push(uuid);
   }
-  if (fresh.length > t.availableInstances) {
+  // Unknown (garbage in available_instances, warned about): the kernel's create says whether there is room.
+  if (t.availableInstances !== null && fresh.length > t.availableInstances) {
     throw new BusyError(
       `${req.type} on ${req.parent} has ${t.availableInstances} available instance${t.availableInstances === 1 ? '' : 's'}, ${fresh.length} asked for`,
       'types of one parent can share a pool: accelctl types shows what is left',

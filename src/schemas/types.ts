@@ -6,7 +6,7 @@ export const MdevTypeSchema = z.object({
   name: z.string().nullable(),
   description: z.string().nullable(),
   deviceApi: z.string().nullable(),
-  availableInstances: z.number().int().nonnegative(),
+  availableInstances: z.number().int().nonnegative().nullable().describe('null when available_instances holds garbage (a warning names the file)'),
   devices: z.array(uuid).describe('live mdevs of this type'),
 });
 

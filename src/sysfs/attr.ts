@@ -9,10 +9,12 @@
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Env } from '../env.js';
-import { errnoName, fromErrno, MalformedError, NotFoundError } from '../errors.js';
+import { errnoName, fromErrno, NotFoundError } from '../errors.js';
 
 /** Errnos meaning "this object is not there (any more)". */
 const GONE = new Set(['ENOENT', 'ENOTDIR', 'ENODEV', 'ENXIO']);
+/** A symbolic link loop where a directory or link should be: nothing there to list or follow. */
+const LOOP = 'ELOOP';
 /** Unreadable without privileges: unknown to an unprivileged inventory, not fatal. */
 const DENIED = new Set(['EACCES', 'EPERM']);
 
@@ -22,12 +24,20 @@ function unreadable(err: unknown): boolean {
   return GONE.has(code) || DENIED.has(code);
 }
 
-/** Trimmed content of an attribute; null if it is missing or unreadable. */
+/**
+ * Trimmed content of an attribute; null if it is missing or unreadable. A
+ * symbolic link loop in its place is a warning naming the file and reads as
+ * unknown: one broken entry never fails a whole listing.
+ */
 export function readAttrSync(env: Env, hostPath: string): string | null {
   try {
     return readFileSync(hostPath, 'utf8').trim();
   } catch (err) {
     if (unreadable(err)) return null;
+    if (errnoName(err) === 'ELOOP') {
+      env.warnOnce(hostPath, `${env.kernelPath(hostPath)}: a symbolic link loop: shown as unknown`);
+      return null;
+    }
     throw fromErrno('read', env.kernelPath(hostPath), err);
   }
 }
@@ -35,21 +45,44 @@ export function readAttrSync(env: Env, hostPath: string): string | null {
 export interface ReadIntOptions {
   /** Missing reads as null (the default); false makes a missing file an error. */
   optional?: boolean;
+  /** The range the kernel can print; anything outside is garbage. Defaults: 0 and 2^31 - 1. */
+  min?: number;
+  max?: number;
 }
 
-export function parseIntAttr(env: Env, hostPath: string, text: string): number {
-  if (!/^-?\d+$/.test(text)) throw new MalformedError(env.kernelPath(hostPath), text, 'an integer');
-  return Number(text);
+/** numa_node: -1 (no node) up to the kernel's largest node number (NODES_SHIFT 10). */
+export const NUMA_RANGE = { min: -1, max: 1023 };
+
+/** How garbage in a sysfs file is shown: the value is unknown (null, `-` in text), and one warning names the file. */
+function garbage(env: Env, hostPath: string, text: string, expected: string): null {
+  const shown = JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text);
+  env.warnOnce(hostPath, `malformed ${env.kernelPath(hostPath)}: ${shown} is not ${expected}: shown as unknown`);
+  return null;
 }
 
-/** A decimal attribute (`available_instances`, `numa_node`); garbage is a MalformedError naming the file. */
+/** A decimal attribute's text as a number; garbage or out of range is null with a warning naming the file. */
+export function intOrWarn(env: Env, hostPath: string, text: string, opts: ReadIntOptions = {}): number | null {
+  const min = opts.min ?? 0;
+  const max = opts.max ?? 2 ** 31 - 1;
+  const n = /^-?\d{1,12}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) return garbage(env, hostPath, text, `an integer in ${min}..${max}`);
+  return n;
+}
+
+/** A decimal attribute (`available_instances`, `numa_node`); garbage reads as null with one warning naming the file. */
 export function readIntSync(env: Env, hostPath: string, opts: ReadIntOptions = {}): number | null {
   const text = readAttrSync(env, hostPath);
   if (text === null) {
     if (opts.optional === false) throw new NotFoundError(`${env.kernelPath(hostPath)}: no such file`);
     return null;
   }
-  return parseIntAttr(env, hostPath, text);
+  return intOrWarn(env, hostPath, text, opts);
+}
+
+/** An attribute that must match `pattern` (`class`, `device_api`); anything else reads as null with a warning. */
+export function tokenOrWarn(env: Env, hostPath: string, text: string | null, pattern: RegExp, expected: string): string | null {
+  if (text === null) return null;
+  return pattern.test(text) ? text : garbage(env, hostPath, text, expected);
 }
 
 export interface LinkOptions {
@@ -64,7 +97,7 @@ export function readLinkNameSync(hostPath: string, opts: LinkOptions = {}): stri
     target = readlinkSync(hostPath);
   } catch (err) {
     // EINVAL: a plain file where a link was expected; treat as no link.
-    if (unreadable(err) || errnoName(err) === 'EINVAL') return null;
+    if (unreadable(err) || errnoName(err) === 'EINVAL' || errnoName(err) === LOOP) return null;
     throw err;
   }
   if (opts.exists && !existsSync(hostPath)) return null;
@@ -83,7 +116,7 @@ export function listDirSync(hostPath: string): string[] {
   try {
     return readdirSync(hostPath).sort();
   } catch (err) {
-    if (unreadable(err)) return [];
+    if (unreadable(err) || errnoName(err) === LOOP) return [];
     throw err;
   }
 }
@@ -103,7 +136,7 @@ export function realPathSync(hostPath: string): string | null {
   try {
     return realpathSync.native(hostPath);
   } catch (err) {
-    if (unreadable(err)) return null;
+    if (unreadable(err) || errnoName(err) === LOOP) return null;
     throw err;
   }
 }

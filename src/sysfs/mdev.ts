@@ -5,15 +5,20 @@
  */
 import { basename, dirname } from 'node:path';
 import type { Env } from '../env.js';
-import { existsSync, linkTargetSync, listDirSync, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync, realPathSync } from './attr.js';
+import { existsSync, intOrWarn, linkTargetSync, listDirSync, NUMA_RANGE, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync, realPathSync, tokenOrWarn } from './attr.js';
+
 import { UUID_RE } from '../validate.js';
+
+/** `vfio-pci`, `vfio-ccw`, `vfio-ap`, ...: what device_api holds. */
+const DEVICE_API_RE = /^[a-z0-9][a-z0-9_.-]{0,31}$/;
 
 export interface MdevType {
   id: string;
   name: string | null;
   description: string | null;
   deviceApi: string | null;
-  availableInstances: number;
+  /** null when the file holds garbage (a warning names it). */
+  availableInstances: number | null;
   /** UUIDs of this type's live mdevs. */
   devices: string[];
 }
@@ -52,15 +57,15 @@ export function parentNames(env: Env): string[] {
 }
 
 export function readTypeSync(env: Env, typeDir: string, id: string): MdevType | null {
-  const availableInstances = readIntSync(env, `${typeDir}/available_instances`);
+  const available = readAttrSync(env, `${typeDir}/available_instances`);
   // A type dir without available_instances vanished under us (parent unbound).
-  if (availableInstances === null) return null;
+  if (available === null) return null;
   return {
     id,
     name: readAttrSync(env, `${typeDir}/name`),
     description: readAttrSync(env, `${typeDir}/description`),
-    deviceApi: readAttrSync(env, `${typeDir}/device_api`),
-    availableInstances,
+    deviceApi: tokenOrWarn(env, `${typeDir}/device_api`, readAttrSync(env, `${typeDir}/device_api`), DEVICE_API_RE, 'a device API name'),
+    availableInstances: intOrWarn(env, `${typeDir}/available_instances`, available),
     devices: listDirSync(`${typeDir}/devices`).filter((u) => UUID_RE.test(u)),
   };
 }
@@ -74,7 +79,7 @@ function readParentAt(env: Env, name: string, dir: string, wantTypes: boolean): 
       if (t) types.push(t);
     }
   }
-  const numa = readIntSync(env, `${dir}/numa_node`);
+  const numa = readIntSync(env, `${dir}/numa_node`, NUMA_RANGE);
   return { name, path: env.kernelPath(dir), numaNode: numa === null || numa < 0 ? null : numa, types };
 }
 

@@ -1,14 +1,19 @@
 /** PCI functions as /sys/bus/pci/devices shows them (docs/kernel.md §2). */
 import type { Env } from '../env.js';
-import { linkTargetSync, listDirSync, naturalCompare, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync } from './attr.js';
+import { linkTargetSync, listDirSync, naturalCompare, NUMA_RANGE, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync, tokenOrWarn } from './attr.js';
+
+const ID_RE = /^0x[0-9a-f]{4}$/i;
+const CLASS_RE = /^0x[0-9a-f]{6}$/i;
+/** sriov_totalvfs and sriov_numvfs are 16-bit in the SR-IOV capability. */
+const VF_RANGE = { min: 0, max: 65535 };
 
 export interface PciFunction {
   address: string;
-  /** `0x1234`, as the kernel writes it. */
-  vendor: string;
-  device: string;
+  /** `0x1234`, as the kernel writes it; null when the file holds anything else. */
+  vendor: string | null;
+  device: string | null;
   /** `0x00ff00`: base class, subclass, programming interface. */
-  class: string;
+  class: string | null;
   driver: string | null;
   driverOverride: string | null;
   /** null when the platform gives none (the kernel's -1). */
@@ -37,9 +42,10 @@ export function readPciSync(env: Env, address: string): PciFunction | null {
   // The device was removed after we resolved it.
   if (entries.length === 0) return null;
   const has = new Set(entries);
-  const vendor = readAttrSync(env, `${dir}/vendor`);
-  if (vendor === null) return null;
-  const numa = readIntSync(env, `${dir}/numa_node`);
+  const vendorText = readAttrSync(env, `${dir}/vendor`);
+  if (vendorText === null) return null;
+  const id = (name: string): string | null => tokenOrWarn(env, `${dir}/${name}`, readAttrSync(env, `${dir}/${name}`), ID_RE, 'a PCI ID (0x1234)');
+  const numa = readIntSync(env, `${dir}/numa_node`, NUMA_RANGE);
   const override = readAttrSync(env, `${dir}/driver_override`);
   const virtfns = entries
     .filter((e) => /^virtfn\d+$/.test(e))
@@ -48,17 +54,17 @@ export function readPciSync(env: Env, address: string): PciFunction | null {
     .filter((a): a is string => a !== null);
   return {
     address,
-    vendor,
-    device: readAttrSync(env, `${dir}/device`) ?? '',
-    class: readAttrSync(env, `${dir}/class`) ?? '',
+    vendor: tokenOrWarn(env, `${dir}/vendor`, vendorText, ID_RE, 'a PCI ID (0x1234)'),
+    device: id('device'),
+    class: tokenOrWarn(env, `${dir}/class`, readAttrSync(env, `${dir}/class`), CLASS_RE, 'a PCI class (0x123456)'),
     driver: has.has('driver') ? readLinkNameSync(`${dir}/driver`) : null,
     // The kernel prints "(null)" when no override is set.
     driverOverride: override === null || override === '(null)' || override === '' ? null : override,
     numaNode: numa === null || numa < 0 ? null : numa,
     localCpulist: readAttrSync(env, `${dir}/local_cpulist`),
     iommuGroup: readGroupLinkSync(`${dir}/iommu_group`),
-    sriovTotalvfs: has.has('sriov_totalvfs') ? readIntSync(env, `${dir}/sriov_totalvfs`) : null,
-    sriovNumvfs: has.has('sriov_numvfs') ? readIntSync(env, `${dir}/sriov_numvfs`) : null,
+    sriovTotalvfs: has.has('sriov_totalvfs') ? readIntSync(env, `${dir}/sriov_totalvfs`, VF_RANGE) : null,
+    sriovNumvfs: has.has('sriov_numvfs') ? readIntSync(env, `${dir}/sriov_numvfs`, VF_RANGE) : null,
     physfn: has.has('physfn') ? readLinkNameSync(`${dir}/physfn`) : null,
     virtfns,
     isMdevParent: has.has('mdev_supported_types'),
@@ -86,8 +92,8 @@ export async function listPci(env: Env): Promise<PciFunction[]> {
 }
 
 /** Base class and subclass as a number (`0x060400` -> 0x0604). */
-export function classCode(cls: string): number | null {
-  return /^0x[0-9a-f]{6}$/i.test(cls) ? parseInt(cls.slice(2, 6), 16) : null;
+export function classCode(cls: string | null): number | null {
+  return cls !== null && /^0x[0-9a-f]{6}$/i.test(cls) ? parseInt(cls.slice(2, 6), 16) : null;
 }
 
 export const isBridge = (cls: string): boolean => classCode(cls) === 0x0604;
