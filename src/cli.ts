@@ -69,5 +69,22 @@ export function buildProgram(table: readonly CommandSpec[], onRun: (inv: Invocat
     });
     program.addCommand(c);
   }
+
+  // Hidden, and not a table entry: what the completion scripts run for values
+  // from the host (parents, types, UUIDs, PCI addresses). It bypasses the
+  // entry (a bad --root must print nothing, not exit 2); the dispatcher does
+  // not know its name, so it runs from the bundle with every command.
+  if (only === undefined) {
+    const c = new Command('__complete')
+      .argument('[kind]')
+      .option('--parent <parent>')
+      .option('--root <dir>')
+      .allowUnknownOption()
+      .allowExcessArguments(true)
+      .action(async (kind: string | undefined, _opts: unknown, self: Command) => {
+        (await import('./commands/complete.js')).runComplete(kind, self.optsWithGlobals());
+      });
+    program.addCommand(c, { hidden: true });
+  }
   return program;
 }

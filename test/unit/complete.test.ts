@@ -60,3 +60,23 @@ describe('__complete candidates from a host tree', () => {
     });
   });
 });
+
+describe('accelctl __complete (what the scripts run)', () => {
+  it('prints one candidate per line, honouring --root before or after it, and ACCELCTL_ROOT', () => {
+    for (const args of [['__complete', 'parents', '--root', ROOT], ['--root', ROOT, '__complete', 'parents']]) {
+      const r = accelctl(args);
+      expect(r).toEqual({ code: 0, stdout: 'mbochs\nmdpy\nmtty\n', stderr: '' });
+    }
+    expect(accelctl(['__complete', 'types', '--parent', 'mtty'], { ACCELCTL_ROOT: ROOT }).stdout).toBe('mtty-1\nmtty-2\n');
+  });
+  it('never fails loudly: a missing root, an unknown kind, no kind or stray options print nothing and exit 0', () => {
+    for (const args of [['__complete', 'parents', '--root', '/nonexistent/accelctl'], ['__complete', 'bogus', '--root', ROOT], ['__complete'], ['__complete', 'pci', '--frob', 'x', 'y', '--root', ROOT + '/proc/cmdline']]) {
+      expect(accelctl(args)).toEqual({ code: 0, stdout: '', stderr: '' });
+    }
+  });
+  it('is hidden from --help', () => {
+    const h = accelctl(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).not.toContain('__complete');
+  });
+});
