@@ -17,7 +17,7 @@ export interface CommandModel {
   name: string;
   description: string;
   usage: string;
-  arguments: { name: string; required: boolean; choices: string[] | null; description: string }[];
+  arguments: { name: string; required: boolean; variadic: boolean; choices: string[] | null; description: string }[];
   options: OptionModel[];
 }
 
@@ -45,6 +45,7 @@ export function describeProgram(program: Command): { globals: OptionModel[]; com
       arguments: c.registeredArguments.map((a) => ({
         name: a.name(),
         required: a.required,
+        variadic: a.variadic,
         choices: a.argChoices ?? null,
         description: a.description,
       })),
