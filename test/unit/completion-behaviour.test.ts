@@ -194,3 +194,28 @@ describe.each(SHELLS)('%s completion, by behaviour', (shell) => {
     expect(c('accelctl bind ', { ACCELCTL_ROOT: '/nonexistent/accelctl' })).toEqual([]);
   });
 });
+
+describe('bash completion through real readline (an interactive bash on a pty)', () => {
+  // The driver above assumes what readline does with COMPREPLY (keep the token
+  // up to its last ':' or '=', add the reply); here readline itself does it.
+  const tab = (line: string): string => {
+    const r = spawnSync('zsh', ['-f', join(REPO, 'test/helpers/bash-readline.zsh'), join(REPO, SCRIPT.bash), line], {
+      encoding: 'utf8',
+      cwd: CWD,
+      env: ENV,
+      timeout: 30_000,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    return r.stdout.trimEnd();
+  };
+  it('one TAB completes a PCI address past its colons, a --opt=value, a UUID and a file name', () => {
+    expect(tab(`accelctl --root ${ROOT} bind 0000:81`)).toBe(`accelctl --root ${ROOT} bind 0000:81:00.0`);
+    expect(tab(`accelctl --root ${ROOT} unbind 0000:00:1f.`)).toBe(`accelctl --root ${ROOT} unbind 0000:00:1f.`);
+    expect(tab('accelctl health --format=pr')).toBe('accelctl health --format=prometheus');
+    expect(tab(`accelctl --root ${ROOT} stop 0b0e0b0e-0002`)).toBe(`accelctl --root ${ROOT} stop ${MTTY[1]}`);
+    expect(tab('accelctl health --output re')).toBe('accelctl health --output report.prom');
+    expect(tab('accelctl types --ro')).toBe('accelctl types --root');
+  }, 180_000);
+});
