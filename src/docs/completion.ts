@@ -308,6 +308,20 @@ _accelctl "$@"
 `;
 }
 
+/**
+ * Every option word that takes a value, in any command: the fish script skips
+ * their values when counting arguments. One list serves all commands only
+ * while no word takes a value in one command and none in another.
+ */
+function valuedWords(m: ReturnType<typeof describeProgram>): string[] {
+  const all = [...m.globals, ...m.commands.flatMap((c) => c.options)];
+  const valued = new Set(flagWords(all.filter((o) => o.takesValue)));
+  const flags = new Set(flagWords(all.filter((o) => !o.takesValue)));
+  const both = [...valued].filter((w) => flags.has(w));
+  if (both.length > 0) throw new Error(`internal: ${both.join(', ')} takes a value in one command and not in another; count per command`);
+  return [...valued];
+}
+
 function fish(program: Command): string {
   const m = describeProgram(program);
   const fq = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -335,9 +349,9 @@ function fish(program: Command): string {
     parts.push(`-d ${fq(o.description)}`);
     return parts.join(' ');
   };
-  const argLine = (c: CommandModel, a: ArgModel): string[] => {
+  const argLine = (c: CommandModel, a: ArgModel, i: number): string[] => {
     const v = argValue(c.name, a);
-    const cond = `-n '__fish_seen_subcommand_from ${c.name}'`;
+    const cond = `-n '__fish_seen_subcommand_from ${c.name}; and __accelctl_arg ${i}${a.variadic ? ' more' : ''}'`;
     if (v.kind === 'none') return [];
     if (v.kind === 'files') return [`complete -c accelctl ${cond} -F`];
     return [`complete -c accelctl ${cond} ${fishValue(v).replace(/^-x /, '')}`];
@@ -369,12 +383,34 @@ function fish(program: Command): string {
     '    command $tokens[1] $args 2>/dev/null',
     'end',
     '',
+    '# True when the word being completed is argument $argv[1] (from 0) after the',
+    '# command, or a later one with "more": option values do not count.',
+    'function __accelctl_arg',
+    '    set -l n -1',
+    '    set -l skip 0',
+    '    for w in (commandline -opc)[2..-1]',
+    '        if test $skip = 1',
+    '            set skip 0',
+    '            continue',
+    '        end',
+    '        switch $w',
+    "            case '-*=*'",
+    `            case ${valuedWords(m).join(' ')}`,
+    '                set skip 1',
+    "            case '-*' '*=*'",
+    '            case \'*\'',
+    '                set n (math $n + 1)',
+    '        end',
+    '    end',
+    '    test $n -eq $argv[1]; or begin; set -q argv[2]; and test $n -gt $argv[1]; end',
+    'end',
+    '',
     'complete -c accelctl -f',
     ...m.globals.map((o) => opt(o, null, o.long === '--version' ? noCommand : '')),
     ...m.commands.map((c) => `complete -c accelctl ${noCommand} -a ${c.name} -d ${fq(c.description)}`),
     ...m.commands.flatMap((c) => [
       ...c.options.map((o) => opt(o, c.name, `-n '__fish_seen_subcommand_from ${c.name}'`)),
-      ...c.arguments.flatMap((a) => argLine(c, a)),
+      ...c.arguments.flatMap((a, i) => argLine(c, a, i)),
     ]),
   ];
   return lines.map((l) => (l.startsWith(' ') ? l : l.replace(/  +/g, ' '))).join('\n') + '\n';

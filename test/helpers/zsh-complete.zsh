@@ -4,14 +4,17 @@
 # $1 through fpath as an installed one is, and a compadd wrapper records each
 # candidate that the real compadd (also called) accepts for the word being
 # completed. Usage: zsh -f zsh-complete.zsh COMPLETIONS_DIR 'LINE'
+# With ZSH_COMPDUMP set, compinit keeps its function index in that file (much
+# faster from the second line on); without, it scans fpath each time.
 zmodload zsh/zpty || { print -u2 'zsh/zpty missing'; exit 2 }
 dir=$1 line=$2
 setup=$(mktemp) || exit 2
 trap 'rm -f $setup' EXIT
+if [[ -n $ZSH_COMPDUMP ]]; then cinit="-d ${(q)ZSH_COMPDUMP}"; else cinit=-D; fi
 cat > $setup <<SETUP
 PROMPT=
 fpath=(${(q)dir} \$fpath)
-autoload -U compinit && compinit -u -D
+autoload -U compinit && compinit -u ${cinit}
 bindkey '^I' complete-word
 zstyle ':completion:*' insert-tab false
 # Print the matches only after completion: between two marker lines.
@@ -30,12 +33,8 @@ print -r -- '@@READY@@'
 SETUP
 zpty z zsh -f -i
 zpty -w z "source ${(q)setup}"
-ready=0
-for i in {1..50}; do
-  zpty -r -t z out || { sleep 0.1; continue }
-  [[ $out == *@@READY@@* ]] && { ready=1; break }
-done
-(( ready )) || { print -u2 'zsh did not come up'; exit 2 }
+# Blocks until the marker (the caller's timeout bounds a zsh that never says it).
+zpty -r z out '*@@READY@@*' || { print -u2 'zsh did not come up'; exit 2 }
 zpty -w -n z "$line"$'\t'
 marks=0
 while zpty -r z out; do
