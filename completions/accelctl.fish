@@ -21,7 +21,8 @@ function __accelctl_host
         end
         set i (math $i + 1)
     end
-    command $tokens[1] $args 2>/dev/null
+    # ~/ is not expanded in the tokens.
+    command $tokens[1] (string replace -r -- '^~/' "$HOME/" $args) 2>/dev/null
 end
 
 # True when the word being completed is argument $argv[1] (from 0) after the

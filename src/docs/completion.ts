@@ -104,8 +104,7 @@ function bash(program: Command): string {
     .join('\n');
   return `# bash completion for accelctl (generated from the command model; do not edit)
 # The line is split here, not taken from COMP_WORDS: bash also breaks words
-# at ':' and '=' (PCI addresses, --option=value). Quotes on the line are not
-# interpreted.
+# at ':' and '=' (PCI addresses, --option=value).
 
 _accelctl_words() { local IFS=$' \\t\\n'; COMPREPLY=( $(compgen -W "$1" -- "$cur") ); }
 
@@ -115,6 +114,7 @@ _accelctl_files() { compopt -o filenames 2>/dev/null; local IFS=$'\\n'; COMPREPL
 _accelctl_host() {
   local -a a=(__complete "$1")
   [ -n "$parent" ] && a+=(--parent "$parent")
+  [[ "$root" == "~/"* ]] && root="$HOME/\${root#"~/"}"
   [ -n "$root" ] && a+=(--root "$root")
   local IFS=$'\\n'
   COMPREPLY=( $(compgen -W "$("$prog" "\${a[@]}" 2>/dev/null)" -- "$cur") )
@@ -164,13 +164,44 @@ _accelctl_trim() {
   done
 }
 
+# Splits $1 into the array "words" as the shell reads quotes and backslashes
+# (nothing is expanded); the last word is the one being completed, "" after a
+# blank. tok: that word as typed.
+_accelctl_split() {
+  local s="$1" w="" q="" c j started=0 from=0
+  words=()
+  for ((j=0; j<\${#s}; j++)); do
+    c="\${s:j:1}"
+    if [ "$q" = "'" ]; then
+      if [ "$c" = "'" ]; then q=""; else w+="$c"; fi
+    elif [ "$q" = '"' ]; then
+      if [ "$c" = '"' ]; then
+        q=""
+      elif [ "$c" = '\\' ]; then
+        case "\${s:j+1:1}" in '"'|'\\'|'$') ((j++)); w+="\${s:j:1}" ;; *) w+="$c" ;; esac
+      else
+        w+="$c"
+      fi
+    elif [ "$c" = '\\' ]; then
+      ((j++)); w+="\${s:j:1}"; started=1
+    elif [ "$c" = "'" ] || [ "$c" = '"' ]; then
+      q="$c"; started=1
+    elif [[ "$c" == [[:blank:]] ]]; then
+      (( started )) && words+=("$w")
+      w="" started=0 from=$((j+1))
+    else
+      w+="$c"; started=1
+    fi
+  done
+  words+=("$w")
+  tok="\${s:from}"
+}
+
 _accelctl() {
-  local line="\${COMP_LINE:0:COMP_POINT}" prog cmd="" root="" parent="" want="" cur tok w i=0 n=0
+  local prog cmd="" root="" parent="" want="" cur tok w i=0 n=0
   local -a words
-  read -ra words <<< "$line"
-  [[ -z "$line" || "$line" == *[[:space:]] ]] && words+=("")
-  tok="\${words[\${#words[@]}-1]}"
-  cur="$tok"
+  _accelctl_split "\${COMP_LINE:0:COMP_POINT}"
+  cur="\${words[\${#words[@]}-1]}"
   # Assignments before the command; ACCELCTL_ROOT there is the root, as for a run.
   while (( i < \${#words[@]} - 1 )) && [[ "\${words[i]}" == [A-Za-z_]*=* ]]; do
     [[ "\${words[i]}" == ACCELCTL_ROOT=* ]] && root="\${words[i]#ACCELCTL_ROOT=}"
@@ -210,7 +241,11 @@ _accelctl() {
   else
     _accelctl_arg "$cmd" "$n" || _accelctl_options "$cmd"
   fi
-  _accelctl_trim "$tok" "$cur"
+  # A word being completed inside quotes: readline's own quote handling applies.
+  case "$tok" in
+    *[\\"\\'\\\\]*) ;;
+    *) _accelctl_trim "$tok" "$cur" ;;
+  esac
 }
 complete -F _accelctl accelctl
 `;
@@ -262,6 +297,7 @@ _accelctl_host() {
   local -a vals args
   args=(__complete \${@[-1]})
   [[ -n $_accelctl_parent ]] && args+=(--parent $_accelctl_parent)
+  [[ $_accelctl_root == '~/'* ]] && _accelctl_root=$HOME/\${_accelctl_root#'~/'}
   [[ -n $_accelctl_root ]] && args+=(--root $_accelctl_root)
   vals=(\${(f)"$($_accelctl_prog $args 2>/dev/null)"})
   compadd "\${@[1,-2]}" -a vals
@@ -380,7 +416,8 @@ function fish(program: Command): string {
     '        end',
     '        set i (math $i + 1)',
     '    end',
-    '    command $tokens[1] $args 2>/dev/null',
+    '    # ~/ is not expanded in the tokens.',
+    '    command $tokens[1] (string replace -r -- \'^~/\' "$HOME/" $args) 2>/dev/null',
     'end',
     '',
     '# True when the word being completed is argument $argv[1] (from 0) after the',

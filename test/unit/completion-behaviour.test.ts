@@ -46,6 +46,11 @@ const DEFROOT = join(tmp, 'defroot');
 mkdirSync(join(DEFROOT, 'etc/mdevctl.d/mtty'), { recursive: true });
 writeFileSync(join(DEFROOT, 'etc/mdevctl.d/mtty', SAVED), '{"mdev_type":"mtty-1","start":"manual","attrs":[]}\n');
 
+// The fixture tree again behind a name in $HOME and behind one with a space.
+symlinkSync(ROOT, join(tmp, 'tree'));
+mkdirSync(join(tmp, 'my trees'));
+symlinkSync(ROOT, join(tmp, 'my trees/qemu'));
+
 const ENV = {
   PATH: `${join(tmp, 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin`,
   HOME: tmp,
@@ -159,6 +164,13 @@ describe.each(SHELLS)('%s completion, by behaviour', (shell) => {
     expect(c(`accelctl create --root ${ROOT} --parent `)).toEqual(parents);
     expect(c(`accelctl --root=${ROOT} list --parent m`)).toEqual(parents);
     expect(c(`accelctl --root ${ROOT} create --parent mt`)).toEqual(['mtty']);
+  });
+
+  it('a --root written with ~/, quoted or with an escaped space', () => {
+    expect(c('accelctl --root ~/tree stop ')).toEqual(MTTY);
+    expect(c(`accelctl --root "${tmp}/my trees/qemu" stop `)).toEqual(MTTY);
+    expect(c(`accelctl --root '${tmp}/my trees/qemu' bind 0000:8`)).toEqual(['0000:80:00.0', '0000:81:00.0']);
+    expect(c(`accelctl --root ${tmp}/my\\ trees/qemu types --parent mt`)).toEqual(['mtty']);
   });
 
   it('ACCELCTL_ROOT, in the environment or before the command on the line, names the tree; --root wins', () => {
