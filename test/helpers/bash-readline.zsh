@@ -6,7 +6,7 @@ script=$1 line=$2
 # A terminal that readline can redraw on (the test's TERM may be dumb).
 TERM=xterm zpty b bash --norc --noprofile -i
 # No prompt; one TAB inserts the single match (or the common prefix).
-zpty -w b "PS1= PS2=; bind 'set bell-style none'; source ${(q)script}; echo @@READY@@"
+zpty -w b "unset HISTFILE; PS1= PS2=; bind 'set bell-style none'; source ${(q)script}; echo @@READY@@"
 ready=0
 for i in {1..50}; do
   zpty -r -t b out || { sleep 0.1; continue }

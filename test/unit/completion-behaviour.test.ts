@@ -33,7 +33,8 @@ const VISIBLE_COMMANDS = [
 
 // `accelctl` on PATH is this checkout's, as an installed one would be.
 const tmp = mkdtempSync(join(tmpdir(), 'accelctl-complete-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+// maxRetries: a shell that was just hung up may still be writing a file there.
+afterAll(() => rmSync(tmp, { recursive: true, force: true, maxRetries: 10 }));
 mkdirSync(join(tmp, 'bin'));
 symlinkSync(BIN, join(tmp, 'bin/accelctl'));
 // A working directory with a file and a directory, for file completion.
