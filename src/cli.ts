@@ -2,7 +2,8 @@
  * The commander tree, derived from a command table (src/commands/table.ts,
  * given as a parameter so that the commands describing the CLI can build the
  * tree without importing the table that loads them): this module declares no
- * command of its own. Completions and the man page walk the same tree (src/docs/).
+ * command of its own but the completion scripts' hidden __complete (see
+ * buildProgram). Completions and the man page walk the same tree (src/docs/).
  */
 import { Argument, Command, Option } from 'commander';
 import type { CommandSpec, OptionSpec } from './command.js';
