@@ -1,52 +1,220 @@
 # bash completion for accelctl (generated from the command model; do not edit)
-_accelctl() {
-  local cur prev cmd opts i
-  cur="${COMP_WORDS[COMP_CWORD]}"
-  prev="${COMP_WORDS[COMP_CWORD-1]}"
-  case "$prev" in
-    --color) COMPREPLY=( $(compgen -W "auto always never" -- "$cur") ); return ;;
-    --output) COMPREPLY=( $(compgen -W "yaml json" -- "$cur") ); return ;;
-    --profile) COMPREPLY=( $(compgen -W "auto generic mtty edu" -- "$cur") ); return ;;
-    --format) COMPREPLY=( $(compgen -W "text json junit" -- "$cur") ); return ;;
-    --format) COMPREPLY=( $(compgen -W "text json junit prometheus" -- "$cur") ); return ;;
-    --root|--output|-f) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
+# The line is split here, not taken from COMP_WORDS: bash also breaks words
+# at ':' and '=' (PCI addresses, --option=value).
+
+_accelctl_words() { local IFS=$' \t\n'; COMPREPLY=( $(compgen -W "$1" -- "$cur") ); }
+
+_accelctl_files() { compopt -o filenames 2>/dev/null; local IFS=$'\n'; COMPREPLY=( $(compgen "$1" -- "$cur") ); }
+
+# Values from the host (or --root): one per line from accelctl __complete.
+_accelctl_host() {
+  local -a a=(__complete "$1")
+  [ -n "$parent" ] && a+=(--parent "$parent")
+  [[ "$root" == "~/"* ]] && root="$HOME/${root#"~/"}"
+  [ -n "$root" ] && a+=(--root "$root")
+  local IFS=$'\n'
+  COMPREPLY=( $(compgen -W "$("$prog" "${a[@]}" 2>/dev/null)" -- "$cur") )
+}
+
+# 0 when word $2 is an option that takes a value in command $1.
+_accelctl_valued() {
+  case "$1:$2" in
+    types:--parent|types:--type|list:--parent|list:--uuid|topology:--near-node|topology:--near-cpu|create:--parent|create:--type|create:--uuid|create:--count|create:--attr|bind:--driver|bind:--owner|unbind:--driver|sriov:--vfs|define:--parent|define:--type|define:--uuid|define:--attr|undefine:--parent|start:--parent|start:--type|start:--uuid|start:--attr|modify:--parent|modify:--type|modify:--attr|modify:--del-attr|apply:-f|apply:--file|apply:-c|apply:--config|assert:-f|assert:--file|assert:-c|assert:--config|export:-o|export:--output|export:-c|export:--config|selftest:--profile|selftest:--iterations|selftest:--timeout|selftest:--format|health:--format|health:--output|*:--root|*:--color) return 0 ;;
   esac
-  cmd=""
-  for ((i=1; i<COMP_CWORD; i++)); do
-    case "${COMP_WORDS[i]}" in
-      -*) ;;
-      *) cmd="${COMP_WORDS[i]}"; break ;;
+  return 1
+}
+
+_accelctl_value() {
+  case "$1:$2" in
+    types:--parent) _accelctl_host parents ;;
+    types:--type) _accelctl_host types ;;
+    list:--parent) _accelctl_host parents ;;
+    list:--uuid) _accelctl_host live-uuids ;;
+    topology:--near-node) : ;;
+    topology:--near-cpu) : ;;
+    create:--parent) _accelctl_host parents ;;
+    create:--type) _accelctl_host types ;;
+    create:--uuid) : ;;
+    create:--count) : ;;
+    create:--attr) : ;;
+    bind:--driver) : ;;
+    bind:--owner) : ;;
+    unbind:--driver) : ;;
+    sriov:--vfs) : ;;
+    define:--parent) _accelctl_host parents ;;
+    define:--type) _accelctl_host types ;;
+    define:--uuid) _accelctl_host live-uuids ;;
+    define:--attr) : ;;
+    undefine:--parent) _accelctl_host parents ;;
+    start:--parent) _accelctl_host parents ;;
+    start:--type) _accelctl_host types ;;
+    start:--uuid) : ;;
+    start:--attr) : ;;
+    modify:--parent) _accelctl_host parents ;;
+    modify:--type) _accelctl_host types ;;
+    modify:--attr) : ;;
+    modify:--del-attr) : ;;
+    apply:-f|apply:--file) _accelctl_files -f ;;
+    apply:-c|apply:--config) : ;;
+    assert:-f|assert:--file) _accelctl_files -f ;;
+    assert:-c|assert:--config) : ;;
+    export:-o|export:--output) _accelctl_words "yaml json" ;;
+    export:-c|export:--config) : ;;
+    selftest:--profile) _accelctl_words "auto generic mtty edu" ;;
+    selftest:--iterations) : ;;
+    selftest:--timeout) : ;;
+    selftest:--format) _accelctl_words "text json junit" ;;
+    health:--format) _accelctl_words "text json junit prometheus" ;;
+    health:--output) _accelctl_files -f ;;
+    *:--root) _accelctl_files -d ;;
+    *:--color) _accelctl_words "auto always never" ;;
+  esac
+}
+
+_accelctl_options() {
+  case "$1" in
+    "") _accelctl_words "-V --version --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    types) _accelctl_words "--parent --type --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    list) _accelctl_words "--parent --uuid --defined --all --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    topology) _accelctl_words "--near-node --near-cpu --all --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    groups) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    inspect) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    create) _accelctl_words "--parent --type --uuid --count --attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    remove) _accelctl_words "--force --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    bind) _accelctl_words "--driver --owner --force --group --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    unbind) _accelctl_words "--driver --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    sriov) _accelctl_words "--vfs --autoprobe --no-autoprobe --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    define) _accelctl_words "--parent --type --uuid --auto --attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    undefine) _accelctl_words "--parent --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    start) _accelctl_words "--auto --parent --type --uuid --attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    stop) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    modify) _accelctl_words "--parent --type --auto --manual --attr --del-attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    apply) _accelctl_words "-f --file -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    assert) _accelctl_words "-f --file -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    export) _accelctl_words "-o --output -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    selftest) _accelctl_words "--profile --iterations --timeout --format --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    health) _accelctl_words "--format --output --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    completion) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    schema) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    *) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+  esac
+}
+
+# Positional argument $2 (from 0) of command $1; 1 when it takes no values we know (then: options).
+_accelctl_arg() {
+  case "$1:$2" in
+    groups:0) _accelctl_host groups; return 0 ;;
+    inspect:0) _accelctl_host devices; return 0 ;;
+    remove:*) _accelctl_host live-uuids; return 0 ;;
+    bind:0) _accelctl_host pci; return 0 ;;
+    unbind:0) _accelctl_host pci; return 0 ;;
+    sriov:0) _accelctl_host pci; return 0 ;;
+    undefine:0) _accelctl_host defined-uuids; return 0 ;;
+    start:0) _accelctl_host defined-uuids; return 0 ;;
+    stop:0) _accelctl_host live-uuids; return 0 ;;
+    modify:0) _accelctl_host defined-uuids; return 0 ;;
+    selftest:0) _accelctl_host devices; return 0 ;;
+    health:*) _accelctl_host devices; return 0 ;;
+    completion:0) _accelctl_words "bash zsh fish"; return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# Readline replaces only the text after the last word-break character of the
+# token, so the candidates lose what comes before it.
+_accelctl_trim() {
+  local pre="${1%"$2"}" brk="" j k w
+  for ((j=${#1}-1; j>=0; j--)); do
+    if [[ "$COMP_WORDBREAKS" == *"${1:j:1}"* ]]; then brk="${1:0:j+1}"; break; fi
+  done
+  [ -z "$pre$brk" ] && return
+  for k in "${!COMPREPLY[@]}"; do
+    w="$pre${COMPREPLY[k]}"
+    COMPREPLY[k]="${w#"$brk"}"
+  done
+}
+
+# Splits $1 into the array "words" as the shell reads quotes and backslashes
+# (nothing is expanded); the last word is the one being completed, "" after a
+# blank. tok: that word as typed.
+_accelctl_split() {
+  local s="$1" w="" q="" c j started=0 from=0
+  words=()
+  for ((j=0; j<${#s}; j++)); do
+    c="${s:j:1}"
+    if [ "$q" = "'" ]; then
+      if [ "$c" = "'" ]; then q=""; else w+="$c"; fi
+    elif [ "$q" = '"' ]; then
+      if [ "$c" = '"' ]; then
+        q=""
+      elif [ "$c" = '\' ]; then
+        case "${s:j+1:1}" in '"'|'\'|'$') ((j++)); w+="${s:j:1}" ;; *) w+="$c" ;; esac
+      else
+        w+="$c"
+      fi
+    elif [ "$c" = '\' ]; then
+      ((j++)); w+="${s:j:1}"; started=1
+    elif [ "$c" = "'" ] || [ "$c" = '"' ]; then
+      q="$c"; started=1
+    elif [[ "$c" == [[:blank:]] ]]; then
+      (( started )) && words+=("$w")
+      w="" started=0 from=$((j+1))
+    else
+      w+="$c"; started=1
+    fi
+  done
+  words+=("$w")
+  tok="${s:from}"
+}
+
+_accelctl() {
+  local prog cmd="" root="" parent="" want="" cur tok w i=0 n=0
+  local -a words
+  _accelctl_split "${COMP_LINE:0:COMP_POINT}"
+  cur="${words[${#words[@]}-1]}"
+  # Assignments before the command; ACCELCTL_ROOT there is the root, as for a run.
+  while (( i < ${#words[@]} - 1 )) && [[ "${words[i]}" == [A-Za-z_]*=* ]]; do
+    [[ "${words[i]}" == ACCELCTL_ROOT=* ]] && root="${words[i]#ACCELCTL_ROOT=}"
+    ((i++))
+  done
+  prog="${words[i]}"
+  [[ "$prog" == "~/"* ]] && prog="$HOME/${prog#"~/"}"
+  for ((i++; i < ${#words[@]} - 1; i++)); do
+    w="${words[i]}"
+    case "$w" in
+      --root=*) root="${w#*=}" ;;
+      --parent=*) parent="${w#*=}" ;;
+      --*=*) ;;
+      -*)
+        if _accelctl_valued "$cmd" "$w"; then
+          if (( i + 1 == ${#words[@]} - 1 )); then want="$w"; break; fi
+          ((i++))
+          case "$w" in
+            --root) root="${words[i]}" ;;
+            --parent) parent="${words[i]}" ;;
+          esac
+        fi ;;
+      *) if [ -z "$cmd" ]; then cmd="$w"; else ((n++)); fi ;;
     esac
   done
-  if [ -z "$cmd" ]; then
-    COMPREPLY=( $(compgen -W "types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export selftest health completion schema -V --version --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" -- "$cur") )
-    return
+  if [ -z "$want" ] && [[ "$cur" == --*=* ]] && _accelctl_valued "$cmd" "${cur%%=*}"; then
+    want="${cur%%=*}"
+    cur="${cur#*=}"
   fi
-  case "$cmd" in
-    types) opts="--parent --type $globals" ;;
-    list) opts="--parent --uuid --defined --all $globals" ;;
-    topology) opts="--near-node --near-cpu --all $globals" ;;
-    groups) opts=" $globals" ;;
-    inspect) opts=" $globals" ;;
-    create) opts="--parent --type --uuid --count --attr $globals" ;;
-    remove) opts="--force $globals" ;;
-    bind) opts="--driver --owner --force --group $globals" ;;
-    unbind) opts="--driver $globals" ;;
-    sriov) opts="--vfs --autoprobe --no-autoprobe $globals" ;;
-    define) opts="--parent --type --uuid --auto --attr $globals" ;;
-    undefine) opts="--parent $globals" ;;
-    start) opts="--auto --parent --type --uuid --attr $globals" ;;
-    stop) opts=" $globals" ;;
-    modify) opts="--parent --type --auto --manual --attr --del-attr $globals" ;;
-    apply) opts="-f --file -c --config $globals" ;;
-    assert) opts="-f --file -c --config $globals" ;;
-    export) opts="-o --output -c --config $globals" ;;
-    selftest) opts="--profile --iterations --timeout --format $globals" ;;
-    health) opts="--format --output $globals" ;;
-    completion) opts="bash zsh fish $globals" ;;
-    schema) opts=" $globals" ;;
-    *) opts="$globals" ;;
+  COMPREPLY=()
+  if [ -n "$want" ]; then
+    _accelctl_value "$cmd" "$want"
+  elif [[ "$cur" == -* ]]; then
+    _accelctl_options "$cmd"
+  elif [ -z "$cmd" ]; then
+    _accelctl_words "types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export selftest health completion schema"
+  else
+    _accelctl_arg "$cmd" "$n" || _accelctl_options "$cmd"
+  fi
+  # A word being completed inside quotes: readline's own quote handling applies.
+  case "$tok" in
+    *[\"\'\\]*) ;;
+    *) _accelctl_trim "$tok" "$cur" ;;
   esac
-  COMPREPLY=( $(compgen -W "$opts" -- "$cur") )
 }
 complete -F _accelctl accelctl

@@ -1,7 +1,55 @@
 # fish completion for accelctl (generated from the command model; do not edit)
+
+# Values from the host (or --root): one per line from accelctl __complete.
+function __accelctl_host
+    set -l tokens (commandline -opc)
+    set -l args __complete $argv[1]
+    # Assignments before the command; ACCELCTL_ROOT there is the root, as for a run.
+    while set -q tokens[2]; and string match -qr '^[A-Za-z_][A-Za-z0-9_]*=' -- $tokens[1]
+        string match -q 'ACCELCTL_ROOT=*' -- $tokens[1]; and set -a args --root (string replace ACCELCTL_ROOT= '' -- $tokens[1])
+        set -e tokens[1]
+    end
+    set -l i 2
+    while test $i -le (count $tokens)
+        switch $tokens[$i]
+            case --root --parent
+                set -l opt $tokens[$i]
+                set i (math $i + 1)
+                set -q tokens[$i]; and set -a args $opt $tokens[$i]
+            case '--root=*' '--parent=*'
+                set -a args (string split -m 1 = -- $tokens[$i])
+        end
+        set i (math $i + 1)
+    end
+    # ~/ is not expanded in the tokens.
+    command $tokens[1] (string replace -r -- '^~/' "$HOME/" $args) 2>/dev/null
+end
+
+# True when the word being completed is argument $argv[1] (from 0) after the
+# command, or a later one with "more": option values do not count.
+function __accelctl_arg
+    set -l n -1
+    set -l skip 0
+    for w in (commandline -opc)[2..-1]
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $w
+            case '-*=*'
+            case --root --color --parent --type --uuid --near-node --near-cpu --count --attr --driver --owner --vfs --del-attr -f --file -c --config -o --output --profile --iterations --timeout --format
+                set skip 1
+            case '-*' '*=*'
+            case '*'
+                set n (math $n + 1)
+        end
+    end
+    test $n -eq $argv[1]; or begin; set -q argv[2]; and test $n -gt $argv[1]; end
+end
+
 complete -c accelctl -f
-complete -c accelctl -s V -l version -d 'output the version number'
-complete -c accelctl -l root -r -d 'prefix for every system path (/sys, /dev, /etc, /proc); env ACCELCTL_ROOT'
+complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export selftest health completion schema' -s V -l version -d 'output the version number'
+complete -c accelctl -l root -x -a '(__fish_complete_directories)' -d 'prefix for every system path (/sys, /dev, /etc, /proc); env ACCELCTL_ROOT'
 complete -c accelctl -l json -d 'one JSON document on stdout'
 complete -c accelctl -l color -x -a 'auto always never' -d 'color policy'
 complete -c accelctl -l no-color -d 'same as --color never'
@@ -31,56 +79,68 @@ complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology gro
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export selftest health completion schema' -a health -d 'quick self-test of every VFIO-usable device (or the ones named)'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export selftest health completion schema' -a completion -d 'print a shell completion script'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export selftest health completion schema' -a schema -d 'print the JSON Schema of a command\'s --json output'
-complete -c accelctl -n '__fish_seen_subcommand_from types' -l parent -r -d 'only this parent device'
-complete -c accelctl -n '__fish_seen_subcommand_from types' -l type -r -d 'only this type id'
-complete -c accelctl -n '__fish_seen_subcommand_from list' -l parent -r -d 'only partitions of this parent'
-complete -c accelctl -n '__fish_seen_subcommand_from list' -l uuid -r -d 'only this partition'
+complete -c accelctl -n '__fish_seen_subcommand_from types' -l parent -x -a '(__accelctl_host parents)' -d 'only this parent device'
+complete -c accelctl -n '__fish_seen_subcommand_from types' -l type -x -a '(__accelctl_host types)' -d 'only this type id'
+complete -c accelctl -n '__fish_seen_subcommand_from list' -l parent -x -a '(__accelctl_host parents)' -d 'only partitions of this parent'
+complete -c accelctl -n '__fish_seen_subcommand_from list' -l uuid -x -a '(__accelctl_host live-uuids)' -d 'only this partition'
 complete -c accelctl -n '__fish_seen_subcommand_from list' -l defined -d 'saved definitions (/etc/mdevctl.d), live or not'
 complete -c accelctl -n '__fish_seen_subcommand_from list' -l all -d 'live partitions and saved definitions'
-complete -c accelctl -n '__fish_seen_subcommand_from topology' -l near-node -r -d 'rank candidates by NUMA distance from this node'
-complete -c accelctl -n '__fish_seen_subcommand_from topology' -l near-cpu -r -d 'rank candidates by NUMA distance from the node of this CPU'
+complete -c accelctl -n '__fish_seen_subcommand_from topology' -l near-node -x -d 'rank candidates by NUMA distance from this node'
+complete -c accelctl -n '__fish_seen_subcommand_from topology' -l near-cpu -x -d 'rank candidates by NUMA distance from the node of this CPU'
 complete -c accelctl -n '__fish_seen_subcommand_from topology' -l all -d 'every PCI function, not only accelerator-like ones'
-complete -c accelctl -n '__fish_seen_subcommand_from create' -l parent -r -d 'parent device (accelctl types lists them)'
-complete -c accelctl -n '__fish_seen_subcommand_from create' -l type -r -d 'mdev type id'
-complete -c accelctl -n '__fish_seen_subcommand_from create' -l uuid -r -d 'UUID of the new partition (default: a random one)'
-complete -c accelctl -n '__fish_seen_subcommand_from create' -l count -r -d 'create this many partitions, under one lock'
-complete -c accelctl -n '__fish_seen_subcommand_from create' -l attr -r -d 'write an mdev attribute after creating (repeatable, in order)'
+complete -c accelctl -n '__fish_seen_subcommand_from groups; and __accelctl_arg 0' -a '(__accelctl_host groups)'
+complete -c accelctl -n '__fish_seen_subcommand_from inspect; and __accelctl_arg 0' -a '(__accelctl_host devices)'
+complete -c accelctl -n '__fish_seen_subcommand_from create' -l parent -x -a '(__accelctl_host parents)' -d 'parent device (accelctl types lists them)'
+complete -c accelctl -n '__fish_seen_subcommand_from create' -l type -x -a '(__accelctl_host types)' -d 'mdev type id'
+complete -c accelctl -n '__fish_seen_subcommand_from create' -l uuid -x -d 'UUID of the new partition (default: a random one)'
+complete -c accelctl -n '__fish_seen_subcommand_from create' -l count -x -d 'create this many partitions, under one lock'
+complete -c accelctl -n '__fish_seen_subcommand_from create' -l attr -x -d 'write an mdev attribute after creating (repeatable, in order)'
 complete -c accelctl -n '__fish_seen_subcommand_from remove' -l force -d 'try even when a process holds it; give up waiting after ACCELCTL_REMOVE_TIMEOUT s (default 5)'
-complete -c accelctl -n '__fish_seen_subcommand_from bind' -l driver -r -d 'the driver to bind to'
-complete -c accelctl -n '__fish_seen_subcommand_from bind' -l owner -r -d 'give /dev/vfio/N to this user so it can open the device'
+complete -c accelctl -n '__fish_seen_subcommand_from remove; and __accelctl_arg 0 more' -a '(__accelctl_host live-uuids)'
+complete -c accelctl -n '__fish_seen_subcommand_from bind' -l driver -x -d 'the driver to bind to'
+complete -c accelctl -n '__fish_seen_subcommand_from bind' -l owner -x -d 'give /dev/vfio/N to this user so it can open the device'
 complete -c accelctl -n '__fish_seen_subcommand_from bind' -l force -d 'take the device even while the host uses it (interface up, mounted)'
 complete -c accelctl -n '__fish_seen_subcommand_from bind' -l group -d 'also bind the other members of its IOMMU group that keep host drivers'
-complete -c accelctl -n '__fish_seen_subcommand_from unbind' -l driver -r -d 'bind to this driver instead of the remembered one'
-complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l vfs -r -d 'number of VFs (0 disables SR-IOV)'
+complete -c accelctl -n '__fish_seen_subcommand_from bind; and __accelctl_arg 0' -a '(__accelctl_host pci)'
+complete -c accelctl -n '__fish_seen_subcommand_from unbind' -l driver -x -d 'bind to this driver instead of the remembered one'
+complete -c accelctl -n '__fish_seen_subcommand_from unbind; and __accelctl_arg 0' -a '(__accelctl_host pci)'
+complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l vfs -x -d 'number of VFs (0 disables SR-IOV)'
 complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l autoprobe -d 'let host drivers probe new VFs (sriov_drivers_autoprobe 1)'
 complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l no-autoprobe -d 'leave new VFs driverless, e.g. for vfio-pci (sriov_drivers_autoprobe 0)'
-complete -c accelctl -n '__fish_seen_subcommand_from define' -l parent -r -d 'parent device (may be absent now: a warning)'
-complete -c accelctl -n '__fish_seen_subcommand_from define' -l type -r -d 'mdev type id'
-complete -c accelctl -n '__fish_seen_subcommand_from define' -l uuid -r -d 'UUID (default: a random one); alone, defines a live partition as it is'
+complete -c accelctl -n '__fish_seen_subcommand_from sriov; and __accelctl_arg 0' -a '(__accelctl_host pci)'
+complete -c accelctl -n '__fish_seen_subcommand_from define' -l parent -x -a '(__accelctl_host parents)' -d 'parent device (may be absent now: a warning)'
+complete -c accelctl -n '__fish_seen_subcommand_from define' -l type -x -a '(__accelctl_host types)' -d 'mdev type id'
+complete -c accelctl -n '__fish_seen_subcommand_from define' -l uuid -x -a '(__accelctl_host live-uuids)' -d 'UUID (default: a random one); alone, defines a live partition as it is'
 complete -c accelctl -n '__fish_seen_subcommand_from define' -l auto -d 'start it automatically when the parent appears (mdevctl start: auto)'
-complete -c accelctl -n '__fish_seen_subcommand_from define' -l attr -r -d 'an mdev attribute written at start (repeatable, in order)'
-complete -c accelctl -n '__fish_seen_subcommand_from undefine' -l parent -r -d 'only the definition under this parent'
+complete -c accelctl -n '__fish_seen_subcommand_from define' -l attr -x -d 'an mdev attribute written at start (repeatable, in order)'
+complete -c accelctl -n '__fish_seen_subcommand_from undefine' -l parent -x -a '(__accelctl_host parents)' -d 'only the definition under this parent'
+complete -c accelctl -n '__fish_seen_subcommand_from undefine; and __accelctl_arg 0' -a '(__accelctl_host defined-uuids)'
 complete -c accelctl -n '__fish_seen_subcommand_from start' -l auto -d 'start every definition marked auto (of --parent): for a udev rule, so saved partitions return at boot'
-complete -c accelctl -n '__fish_seen_subcommand_from start' -l parent -r -d 'parent device (transient start, or to pick one definition)'
-complete -c accelctl -n '__fish_seen_subcommand_from start' -l type -r -d 'mdev type id (transient start)'
-complete -c accelctl -n '__fish_seen_subcommand_from start' -l uuid -r -d 'UUID of a transient partition (default: a random one)'
-complete -c accelctl -n '__fish_seen_subcommand_from start' -l attr -r -d 'an mdev attribute to write after creating (repeatable, in order)'
-complete -c accelctl -n '__fish_seen_subcommand_from modify' -l parent -r -d 'the definition under this parent (when defined on several)'
-complete -c accelctl -n '__fish_seen_subcommand_from modify' -l type -r -d 'new mdev type id'
+complete -c accelctl -n '__fish_seen_subcommand_from start' -l parent -x -a '(__accelctl_host parents)' -d 'parent device (transient start, or to pick one definition)'
+complete -c accelctl -n '__fish_seen_subcommand_from start' -l type -x -a '(__accelctl_host types)' -d 'mdev type id (transient start)'
+complete -c accelctl -n '__fish_seen_subcommand_from start' -l uuid -x -d 'UUID of a transient partition (default: a random one)'
+complete -c accelctl -n '__fish_seen_subcommand_from start' -l attr -x -d 'an mdev attribute to write after creating (repeatable, in order)'
+complete -c accelctl -n '__fish_seen_subcommand_from start; and __accelctl_arg 0' -a '(__accelctl_host defined-uuids)'
+complete -c accelctl -n '__fish_seen_subcommand_from stop; and __accelctl_arg 0' -a '(__accelctl_host live-uuids)'
+complete -c accelctl -n '__fish_seen_subcommand_from modify' -l parent -x -a '(__accelctl_host parents)' -d 'the definition under this parent (when defined on several)'
+complete -c accelctl -n '__fish_seen_subcommand_from modify' -l type -x -a '(__accelctl_host types)' -d 'new mdev type id'
 complete -c accelctl -n '__fish_seen_subcommand_from modify' -l auto -d 'start automatically'
 complete -c accelctl -n '__fish_seen_subcommand_from modify' -l manual -d 'start only when asked'
-complete -c accelctl -n '__fish_seen_subcommand_from modify' -l attr -r -d 'set an attribute (replaces one of that name, else appends; repeatable)'
-complete -c accelctl -n '__fish_seen_subcommand_from modify' -l del-attr -r -d 'drop the attribute of that name (repeatable)'
-complete -c accelctl -n '__fish_seen_subcommand_from apply' -s f -l file -r -d 'plan file (YAML or JSON)'
-complete -c accelctl -n '__fish_seen_subcommand_from apply' -s c -l config -r -d 'which named config (default: "default", or the only one)'
-complete -c accelctl -n '__fish_seen_subcommand_from assert' -s f -l file -r -d 'plan file (YAML or JSON)'
-complete -c accelctl -n '__fish_seen_subcommand_from assert' -s c -l config -r -d 'which named config (default: "default", or the only one)'
+complete -c accelctl -n '__fish_seen_subcommand_from modify' -l attr -x -d 'set an attribute (replaces one of that name, else appends; repeatable)'
+complete -c accelctl -n '__fish_seen_subcommand_from modify' -l del-attr -x -d 'drop the attribute of that name (repeatable)'
+complete -c accelctl -n '__fish_seen_subcommand_from modify; and __accelctl_arg 0' -a '(__accelctl_host defined-uuids)'
+complete -c accelctl -n '__fish_seen_subcommand_from apply' -s f -l file -r -F -d 'plan file (YAML or JSON)'
+complete -c accelctl -n '__fish_seen_subcommand_from apply' -s c -l config -x -d 'which named config (default: "default", or the only one)'
+complete -c accelctl -n '__fish_seen_subcommand_from assert' -s f -l file -r -F -d 'plan file (YAML or JSON)'
+complete -c accelctl -n '__fish_seen_subcommand_from assert' -s c -l config -x -d 'which named config (default: "default", or the only one)'
 complete -c accelctl -n '__fish_seen_subcommand_from export' -s o -l output -x -a 'yaml json' -d 'plan file format'
-complete -c accelctl -n '__fish_seen_subcommand_from export' -s c -l config -r -d 'name of the config in the file'
+complete -c accelctl -n '__fish_seen_subcommand_from export' -s c -l config -x -d 'name of the config in the file'
 complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l profile -x -a 'auto generic mtty edu' -d 'which checks to run'
-complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l iterations -r -d 'work items per queue test (default: per profile)'
-complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l timeout -r -d 'fail a step that takes longer (default 10)'
+complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l iterations -x -d 'work items per queue test (default: per profile)'
+complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l timeout -x -d 'fail a step that takes longer (default 10)'
 complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l format -x -a 'text json junit' -d 'report format (--json = json)'
+complete -c accelctl -n '__fish_seen_subcommand_from selftest; and __accelctl_arg 0' -a '(__accelctl_host devices)'
 complete -c accelctl -n '__fish_seen_subcommand_from health' -l format -x -a 'text json junit prometheus' -d 'report format (--json = json)'
-complete -c accelctl -n '__fish_seen_subcommand_from health' -l output -r -d 'write the report to this file instead of stdout'
-complete -c accelctl -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
+complete -c accelctl -n '__fish_seen_subcommand_from health' -l output -r -F -d 'write the report to this file instead of stdout'
+complete -c accelctl -n '__fish_seen_subcommand_from health; and __accelctl_arg 0 more' -a '(__accelctl_host devices)'
+complete -c accelctl -n '__fish_seen_subcommand_from completion; and __accelctl_arg 0' -a 'bash zsh fish'

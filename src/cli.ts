@@ -2,7 +2,8 @@
  * The commander tree, derived from a command table (src/commands/table.ts,
  * given as a parameter so that the commands describing the CLI can build the
  * tree without importing the table that loads them): this module declares no
- * command of its own. Completions and the man page walk the same tree (src/docs/).
+ * command of its own but the completion scripts' hidden __complete (see
+ * buildProgram). Completions and the man page walk the same tree (src/docs/).
  */
 import { Argument, Command, Option } from 'commander';
 import type { CommandSpec, OptionSpec } from './command.js';
@@ -68,6 +69,23 @@ export function buildProgram(table: readonly CommandSpec[], onRun: (inv: Invocat
       await onRun({ spec, args, opts: self.optsWithGlobals() });
     });
     program.addCommand(c);
+  }
+
+  // Hidden, and not a table entry: what the completion scripts run for values
+  // from the host (parents, types, UUIDs, PCI addresses). It bypasses the
+  // entry (a bad --root must print nothing, not exit 2); the dispatcher does
+  // not know its name, so it runs from the bundle with every command.
+  if (only === undefined) {
+    const c = new Command('__complete')
+      .argument('[kind]')
+      .option('--parent <parent>')
+      .option('--root <dir>')
+      .allowUnknownOption()
+      .allowExcessArguments(true)
+      .action(async (kind: string | undefined, _opts: unknown, self: Command) => {
+        (await import('./commands/complete.js')).runComplete(kind, self.optsWithGlobals());
+      });
+    program.addCommand(c, { hidden: true });
   }
   return program;
 }

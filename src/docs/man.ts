@@ -8,10 +8,19 @@ const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/-/g, '\\-')
 const optionLines = (opts: OptionModel[]): string[] =>
   opts.flatMap((o) => ['.TP', `.B ${esc(o.flags)}`, esc(o.description + (o.choices ? ` (${o.choices.join(', ')})` : ''))]);
 
+/**
+ * The date .TH shows, per version: fixed, so the generated page does not
+ * change by the day (the drift test compares it). A version bump without an
+ * entry here fails npm run gen and that test.
+ */
+export const RELEASE_DATES: Record<string, string> = { '0.1.0': '2026-12-02' };
+
 export function manPage(program: Command, version: string): string {
   const m = describeProgram(program);
+  const date = RELEASE_DATES[version];
+  if (date === undefined) throw new Error(`internal: no release date for version ${version} in src/docs/man.ts RELEASE_DATES`);
   const lines = [
-    `.TH ACCELCTL 8 "" "accelctl ${version}" "System Administration"`,
+    `.TH ACCELCTL 8 ${date} "accelctl ${version}" "System Administration"`,
     '.SH NAME',
     `accelctl \\- ${esc(program.description())}`,
     '.SH SYNOPSIS',

@@ -2,7 +2,7 @@
  * A plain view of the commander tree, for the generators of completions and
  * the man page: they must follow the model, never a hand-kept list.
  */
-import type { Command, Option } from 'commander';
+import { Help, type Command, type Option } from 'commander';
 
 export interface OptionModel {
   flags: string;
@@ -17,7 +17,7 @@ export interface CommandModel {
   name: string;
   description: string;
   usage: string;
-  arguments: { name: string; required: boolean; choices: string[] | null; description: string }[];
+  arguments: { name: string; required: boolean; variadic: boolean; choices: string[] | null; description: string }[];
   options: OptionModel[];
 }
 
@@ -34,15 +34,18 @@ function optionModel(o: Option): OptionModel {
 
 export function describeProgram(program: Command): { globals: OptionModel[]; commands: CommandModel[] } {
   const globalLongs = new Set(program.options.map((o) => o.long));
+  // Hidden commands (the scripts' __complete) are for scripts, not people: not in the docs or the lists.
+  const visible = new Set(new Help().visibleCommands(program));
   return {
     globals: program.options.map(optionModel),
-    commands: program.commands.map((c) => ({
+    commands: program.commands.filter((c) => visible.has(c)).map((c) => ({
       name: c.name(),
       description: c.description(),
       usage: c.usage(),
       arguments: c.registeredArguments.map((a) => ({
         name: a.name(),
         required: a.required,
+        variadic: a.variadic,
         choices: a.argChoices ?? null,
         description: a.description,
       })),

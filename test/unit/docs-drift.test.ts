@@ -24,4 +24,15 @@ describe('the man page', () => {
     for (const h of ['FILES', 'EXIT STATUS', 'JSON OUTPUT']) expect(text).toMatch(new RegExp(`^${h}$`, 'm'));
     expect(text).toContain('accelctl start --auto --parent %k');
   });
+
+  it('passes mandoc -T lint without a warning (a dated .TH, no markup mistakes)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    // host-deps.sh test installs mandoc; a machine without it fails here, loudly.
+    // -W warning: warnings and worse; STYLE notes (lines over 80 bytes) are below that.
+    const r = spawnSync('mandoc', ['-T', 'lint', '-W', 'warning', 'man/accelctl.8'], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    expect(r.error, 'mandoc must be installed (apt-get install mandoc)').toBeUndefined();
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync('man/accelctl.8', 'utf8')).toMatch(/^\.TH ACCELCTL 8 \d{4}-\d{2}-\d{2} /);
+  });
 });
