@@ -32,7 +32,7 @@ _accelctl() {
     remove) opts="--force $globals" ;;
     bind) opts="--driver --owner --force --group $globals" ;;
     unbind) opts="--driver $globals" ;;
-    sriov) opts="--vfs --autoprobe --no-autoprobe $globals" ;;
+    sriov) opts="--vfs --autoprobe --no-autoprobe --force $globals" ;;
     define) opts="--parent --type --uuid --auto --attr $globals" ;;
     undefine) opts="--parent $globals" ;;
     start) opts="--auto --parent --type --uuid --attr $globals" ;;

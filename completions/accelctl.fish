@@ -54,6 +54,7 @@ complete -c accelctl -n '__fish_seen_subcommand_from unbind' -l driver -r -d 'bi
 complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l vfs -r -d 'number of VFs (0 disables SR-IOV)'
 complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l autoprobe -d 'let host drivers probe new VFs (sriov_drivers_autoprobe 1)'
 complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l no-autoprobe -d 'leave new VFs driverless, e.g. for vfio-pci (sriov_drivers_autoprobe 0)'
+complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l force -d 'remove VFs even while the host uses them (interface up, mounted, swap, dm/md)'
 complete -c accelctl -n '__fish_seen_subcommand_from define' -l parent -r -d 'parent device (may be absent now: a warning)'
 complete -c accelctl -n '__fish_seen_subcommand_from define' -l type -r -d 'mdev type id'
 complete -c accelctl -n '__fish_seen_subcommand_from define' -l uuid -r -d 'UUID (default: a random one); alone, defines a live partition as it is'
