@@ -83,7 +83,7 @@ _accelctl_options() {
     remove) _accelctl_words "--force --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     bind) _accelctl_words "--driver --owner --force --group --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     unbind) _accelctl_words "--driver --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    sriov) _accelctl_words "--vfs --autoprobe --no-autoprobe --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    sriov) _accelctl_words "--vfs --autoprobe --no-autoprobe --force --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     define) _accelctl_words "--parent --type --uuid --auto --attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     undefine) _accelctl_words "--parent --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     start) _accelctl_words "--auto --parent --type --uuid --attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;

@@ -107,6 +107,7 @@ complete -c accelctl -n '__fish_seen_subcommand_from unbind; and __accelctl_arg 
 complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l vfs -x -d 'number of VFs (0 disables SR-IOV)'
 complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l autoprobe -d 'let host drivers probe new VFs (sriov_drivers_autoprobe 1)'
 complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l no-autoprobe -d 'leave new VFs driverless, e.g. for vfio-pci (sriov_drivers_autoprobe 0)'
+complete -c accelctl -n '__fish_seen_subcommand_from sriov' -l force -d 'remove VFs even while the host uses them (interface up, mounted, swap, dm/md)'
 complete -c accelctl -n '__fish_seen_subcommand_from sriov; and __accelctl_arg 0' -a '(__accelctl_host pci)'
 complete -c accelctl -n '__fish_seen_subcommand_from define' -l parent -x -a '(__accelctl_host parents)' -d 'parent device (may be absent now: a warning)'
 complete -c accelctl -n '__fish_seen_subcommand_from define' -l type -x -a '(__accelctl_host types)' -d 'mdev type id'

@@ -1,9 +1,14 @@
-/** `sriov DEVICE --vfs N [--autoprobe | --no-autoprobe]`: set a PF's VF count and list its VFs. */
+/**
+ * `sriov DEVICE --vfs N [--autoprobe | --no-autoprobe] [--force]`: set a PF's
+ * VF count and list its VFs. Changing a non-zero count removes every VF first:
+ * one the host uses (as bind checks a PF) is refused unless --force.
+ */
 import { planned, type Planned, type Raw } from '../command.js';
 import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
 import { pciFunction } from '../sysfs/device.js';
 import { who } from '../host/held.js';
+import { inUse } from '../host/inuse.js';
 import { sriovSteps } from '../plan/sriov.js';
 import { makeStyle } from '../render/style.js';
 import { renderTable, footer } from '../render/table.js';
@@ -38,21 +43,33 @@ async function refuseHeldVfs(ctx: Context, pf: PciFunction): Promise<void> {
   if (held.length > 0) throw new BusyError(held.join('; '), 'stop the processes using the VFs first');
 }
 
+/** VFs the host uses (an interface up, a block device mounted, swap, dm/md): removing them pulls that away. */
+async function refuseUsedVfs(ctx: Context, pf: PciFunction): Promise<void> {
+  const busy: string[] = [];
+  for (const a of pf.virtfns) {
+    const vf = await readPci(ctx.env, a);
+    if (vf !== null) busy.push(...inUse(ctx.env, vf).map((why) => `${a} (${vf.driver ?? 'no driver'}): ${why}`));
+  }
+  if (busy.length > 0) throw new BusyError(`removing the VFs of ${pf.address} would pull them from the host: ${busy.join('; ')}`, 'stop using them first, or sriov --force');
+}
+
 export interface SriovOptions {
   device: string;
   vfs: number;
   /** --autoprobe / --no-autoprobe; null: leave it. */
   autoprobe: boolean | null;
+  /** Remove VFs the host uses. */
+  force: boolean;
 }
 
 export function parse({ args, opts }: Raw): SriovOptions {
   if (args.length !== 1) throw new UsageError('sriov takes one device (the PF)');
   if (opts.vfs === undefined) throw new UsageError('sriov needs --vfs N');
   const vfs = checkInt(String(opts.vfs), '--vfs', 0, 65535);
-  return { device: args[0]!, vfs, autoprobe: typeof opts.autoprobe === 'boolean' ? opts.autoprobe : null };
+  return { device: args[0]!, vfs, autoprobe: typeof opts.autoprobe === 'boolean' ? opts.autoprobe : null, force: opts.force === true };
 }
 
-export async function run(ctx: Context, { device, vfs, autoprobe }: SriovOptions): Promise<Planned> {
+export async function run(ctx: Context, { device, vfs, autoprobe, force }: SriovOptions): Promise<Planned> {
   const { env } = ctx;
   {
     const pf = await pciFunction(env, device, 'sriov');
@@ -64,7 +81,11 @@ export async function run(ctx: Context, { device, vfs, autoprobe }: SriovOptions
     if (autoprobe !== null && !existsSync(`${pciDir(env, pf.address)}/sriov_drivers_autoprobe`)) {
       throw new NotFoundError(`${pf.address} has no sriov_drivers_autoprobe`);
     }
-    if ((pf.sriovNumvfs ?? 0) !== vfs && (pf.sriovNumvfs ?? 0) > 0) await refuseHeldVfs(ctx, pf);
+    if ((pf.sriovNumvfs ?? 0) !== vfs && (pf.sriovNumvfs ?? 0) > 0) {
+      // A VFIO holder stays a refusal even with --force: the kernel would block removing its VF.
+      await refuseHeldVfs(ctx, pf);
+      if (!force) await refuseUsedVfs(ctx, pf);
+    }
     const steps = sriovSteps(env, pf, vfs, autoprobe);
     const changed = (pf.sriovNumvfs ?? 0) !== vfs;
     const notes = changed ? [] : [`${pf.address} already has ${vfs} VFs: nothing to do`];

@@ -125,6 +125,7 @@ export const TABLE: readonly CommandSpec[] = [
       { flags: '--vfs <n>', description: 'number of VFs (0 disables SR-IOV)', required: true },
       { flags: '--autoprobe', description: 'let host drivers probe new VFs (sriov_drivers_autoprobe 1)' },
       { flags: '--no-autoprobe', description: 'leave new VFs driverless, e.g. for vfio-pci (sriov_drivers_autoprobe 0)' },
+      { flags: '--force', description: 'remove VFs even while the host uses them (interface up, mounted, swap, dm/md)' },
     ],
     mutates: true,
     load: () => import('./sriov.js'),

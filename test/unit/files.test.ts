@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run as healthRun } from '../../src/commands/health.js';
+import { parse as parseHealth, runWith as healthWith } from '../../src/commands/health.js';
 import { replaceFile, writeFileAtomic } from '../../src/files.js';
 import { FakeSys, testContext } from './vfio-fake.js';
 
@@ -18,7 +18,7 @@ describe('files accelctl writes where others may write', () => {
     const out = path.join(dir, 'report.json');
     fs.symlinkSync(victim, out);
     fs.symlinkSync(victim, `${out}.tmp-${process.pid}`);
-    await healthRun(testContext(), [], { output: out, format: 'json' }, new FakeSys());
+    await healthWith(testContext(), parseHealth({ args: [], opts: { json: true, output: out, format: 'json' } }), new FakeSys());
     expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
     expect(fs.lstatSync(out).isFile()).toBe(true);
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).schemaVersion).toBe(1);

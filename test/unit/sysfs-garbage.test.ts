@@ -5,7 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCHEMAS } from '../../src/schemas/index.js';
+import { TABLE } from '../../src/commands/table.js';
+import { schemaRegistry } from '../../src/schemas/index.js';
+
+const SCHEMAS = schemaRegistry(TABLE);
 import { accelctl } from '../helpers/cli.js';
 
 const QEMU = path.resolve(__dirname, '../fixtures/machines/qemu-6.1');

@@ -5,11 +5,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run } from '../../../src/commands/bind.js';
 import { EXIT } from '../../../src/errors.js';
-import { inUse } from '../../../src/plan/inuse.js';
+import { inUse } from '../../../src/host/inuse.js';
 import { readPciSync } from '../../../src/sysfs/pci.js';
-import { makeHarness, type Harness } from './harness.js';
+import { makeHarness, runner, type Harness } from './harness.js';
+
+const run = runner('bind');
 
 let h: Harness;
 afterEach(() => h?.cleanup());

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../../src/errors.js';
 import { SriovOutput } from '../../../src/schemas/sriov.js';
@@ -94,5 +95,43 @@ describe('sriov', () => {
     expect([e3.exitCode, e3.message]).toEqual([EXIT.usage, '0000:81:00.0 is not SR-IOV capable (no sriov_totalvfs)']);
     for (const bad of ['-1', '1\n', '../2', '']) expect((await run(h.ctx, [PF], { vfs: bad }).catch((e) => e)).exitCode).toBe(EXIT.usage);
     expect(h.kernel.log).toEqual([]);
+  });
+});
+
+describe('sriov and VFs the host uses', () => {
+  const VF = '0000:01:00.1';
+  /** The enabled VF's disk nvme1n1, mounted on /srv (by device number in mountinfo, as the kernel says it). */
+  function vfMounted(h: Harness): void {
+    const vf = fs.realpathSync(`${h.root}/sys/bus/pci/devices/${VF}`);
+    const disk = `${vf}/nvme/nvme1/nvme1n1`;
+    fs.mkdirSync(`${disk}/holders`, { recursive: true });
+    fs.writeFileSync(`${disk}/dev`, '259:8\n');
+    for (const [d, name] of [['sys/class/block', 'nvme1n1'], ['sys/dev/block', '259:8']] as const) {
+      fs.mkdirSync(`${h.root}/${d}`, { recursive: true });
+      fs.symlinkSync(path.relative(`${h.root}/${d}`, disk), `${h.root}/${d}/${name}`);
+    }
+    fs.mkdirSync(`${h.root}/proc/self`, { recursive: true });
+    fs.writeFileSync(`${h.root}/proc/self/mountinfo`, '40 1 259:8 / /srv rw,relatime - ext4 /dev/nvme1n1 rw\n');
+  }
+
+  it('refuses (exit 5, naming the use) to remove a VF whose disk is mounted, writing nothing; --force removes it', async () => {
+    h = makeHarness();
+    vfMounted(h);
+    for (const vfs of ['0', '2']) {
+      const err = await run(h.ctx, [PF], { vfs }).catch((e) => e);
+      expect(err.exitCode).toBe(EXIT.busy);
+      expect(err.message).toBe(`removing the VFs of ${PF} would pull them from the host: ${VF} (nvme): /dev/nvme1n1 is mounted on /srv`);
+      expect(err.hint).toBe('stop using them first, or sriov --force');
+    }
+    expect(h.kernel.log).toEqual([]);
+    await run(h.ctx, [PF], { vfs: '0', force: true });
+    expect(h.kernel.log).toEqual([{ path: NUMVFS, value: '0' }]);
+  });
+
+  it('keeping the count is a no-op, never refused for use', async () => {
+    h = makeHarness();
+    vfMounted(h);
+    await run(h.ctx, [PF], { vfs: '1' });
+    expect(h.info.at(-1)).toBe(`${PF} already has 1 VFs: nothing to do`);
   });
 });

@@ -5,14 +5,15 @@
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run as define } from '../../../src/commands/define.js';
-import { run as exportCmd } from '../../../src/commands/export.js';
-import { run as list } from '../../../src/commands/list.js';
-import { run as start } from '../../../src/commands/start.js';
-import { run as undefine } from '../../../src/commands/undefine.js';
 import { EXIT } from '../../../src/errors.js';
 import { ListOutput } from '../../../src/schemas/list.js';
-import { defFile, fails, IDLE, layout, makeHarness, U1, U2, writeDef, type Harness } from './helpers.js';
+import { defFile, fails, IDLE, layout, makeHarness, runner, U1, U2, writeDef, type Harness } from './helpers.js';
+
+const define = runner('define');
+const exportCmd = runner('export');
+const list = runner('list');
+const start = runner('start');
+const undefine = runner('undefine');
 
 let h: Harness;
 afterEach(() => h?.cleanup());
