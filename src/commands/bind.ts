@@ -17,18 +17,18 @@ import { wait, type Step } from '../plan/types.js';
 import { existsSync } from '../sysfs/attr.js';
 import { refuseHeld } from '../host/held.js';
 import { blocker, readGroup } from '../sysfs/iommu.js';
-import { readPci, type PciFunction } from '../sysfs/pci.js';
+import { readPciSync, type PciFunction } from '../sysfs/pci.js';
 import { checkDriver } from '../validate.js';
 import { vfioNode, type Env } from '../env.js';
 
 /** The other members of the function's group that keep host drivers (bridges aside). */
 async function groupBlockers(env: Env, fn: PciFunction): Promise<PciFunction[]> {
   if (fn.iommuGroup === null) return [];
-  const g = await readGroup(env, fn.iommuGroup);
+  const g = readGroup(env, fn.iommuGroup);
   const names = (g?.devices ?? []).filter((m) => m.name !== fn.address && m.bus === 'pci' && blocker(m) !== null).map((m) => m.name);
   const out: PciFunction[] = [];
   for (const n of names) {
-    const f = await readPci(env, n);
+    const f = readPciSync(env, n);
     if (f) out.push(f);
   }
   return out;
@@ -68,7 +68,7 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
   const { env } = ctx;
   const { driver } = o;
   {
-    const fn = await pciFunction(env, o.device, 'bind');
+    const fn = pciFunction(env, o.device, 'bind');
     const owner = o.owner !== undefined ? resolveOwner(env, o.owner) : null;
     requireDriver(env, driver);
     const others = isVfioDriver(driver) ? await groupBlockers(env, fn) : [];

@@ -13,7 +13,7 @@ import { definitionRow } from '../persist/rows.js';
 import { definitionOrThrow } from '../persist/select.js';
 import { defineSteps } from '../persist/steps.js';
 import type { Attr, Definition } from '../persist/store.js';
-import { readParent } from '../sysfs/mdev.js';
+import { readParentSync } from '../sysfs/mdev.js';
 import { checkName } from '../validate.js';
 
 function withAttrs(list: Attr[], set: Attr[], del: string[]): Attr[] {
@@ -57,7 +57,7 @@ export async function run(ctx: Context, { uuid, parent, type, start: asked, set,
       if (!old.attrs.some((a) => a.name === name)) throw new NotFoundError(`the definition of ${uuid} has no attribute ${name}`);
     }
     if (type !== undefined && type !== old.type) {
-      const p = await readParent(env, old.parent);
+      const p = readParentSync(env, old.parent);
       if (p !== null) typeIn(env, old.parent, p, type);
     }
     const start = asked ?? old.start;

@@ -9,7 +9,7 @@ import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
 import { who } from '../host/held.js';
 import { removeSteps } from '../plan/mdev.js';
-import { findHolders, type Holder } from '../sysfs/holders.js';
+import { findHoldersSync, type Holder } from '../sysfs/holders.js';
 import { listDirSync } from '../sysfs/attr.js';
 import { mdevDir, readMdev, type Mdev } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
@@ -37,14 +37,14 @@ export async function run(ctx: Context, { uuids, force }: RemoveOptions): Promis
     const { env } = ctx;
     const mdevs: Mdev[] = [];
     for (const uuid of uuids) {
-      const m = await readMdev(env, uuid);
+      const m = readMdev(env, uuid);
       if (m === null) {
         const live = listDirSync(env.sys('bus/mdev/devices')).filter((u) => !uuids.includes(u));
         throw new NotFoundError(`no mdev ${uuid}${didYouMean(uuid, live)}`, 'accelctl list shows the live mdevs');
       }
       mdevs.push(m);
     }
-    const holders = await findHolders(env);
+    const holders = findHoldersSync(env);
     const heldBy = (m: Mdev): Holder[] => (m.iommuGroup === null ? [] : (holders.get(m.iommuGroup) ?? []));
     const held = mdevs.filter((m) => heldBy(m).length > 0);
     if (held.length > 0 && !force) {

@@ -8,8 +8,8 @@ import { sriovSteps } from '../plan/sriov.js';
 import { makeStyle } from '../render/style.js';
 import { renderTable, footer } from '../render/table.js';
 import { existsSync } from '../sysfs/attr.js';
-import { findHolders } from '../sysfs/holders.js';
-import { pciDir, readPci, type PciFunction } from '../sysfs/pci.js';
+import { findHoldersSync } from '../sysfs/holders.js';
+import { pciDir, readPciSync, type PciFunction } from '../sysfs/pci.js';
 import { checkInt } from '../validate.js';
 import type { z } from 'zod';
 import type { VirtualFunction } from '../schemas/sriov.js';
@@ -20,7 +20,7 @@ type Vf = z.infer<typeof VirtualFunction>;
 async function readVfs(ctx: Context, pf: PciFunction): Promise<Vf[]> {
   const out: Vf[] = [];
   for (const a of pf.virtfns) {
-    const f = await readPci(ctx.env, a);
+    const f = readPciSync(ctx.env, a);
     const g = f?.iommuGroup ?? null;
     out.push({ address: a, driver: f?.driver ?? null, iommuGroup: g, vfioDevice: vfioNode(g) });
   }
@@ -29,7 +29,7 @@ async function readVfs(ctx: Context, pf: PciFunction): Promise<Vf[]> {
 
 /** Disabling VFs that a process holds through VFIO would block in the kernel, as an mdev remove does. */
 async function refuseHeldVfs(ctx: Context, pf: PciFunction): Promise<void> {
-  const holders = await findHolders(ctx.env);
+  const holders = findHoldersSync(ctx.env);
   const held: string[] = [];
   for (const vf of await readVfs(ctx, pf)) {
     const hs = vf.iommuGroup === null ? [] : (holders.get(vf.iommuGroup) ?? []);
@@ -55,7 +55,7 @@ export function parse({ args, opts }: Raw): SriovOptions {
 export async function run(ctx: Context, { device, vfs, autoprobe }: SriovOptions): Promise<Planned> {
   const { env } = ctx;
   {
-    const pf = await pciFunction(env, device, 'sriov');
+    const pf = pciFunction(env, device, 'sriov');
     if (pf.physfn !== null) throw new UsageError(`${pf.address} is a VF of ${pf.physfn}: give the PF`);
     if (pf.sriovTotalvfs === null) throw new UsageError(`${pf.address} is not SR-IOV capable (no sriov_totalvfs)`);
     if (vfs > pf.sriovTotalvfs) {
@@ -69,7 +69,7 @@ export async function run(ctx: Context, { device, vfs, autoprobe }: SriovOptions
     const changed = (pf.sriovNumvfs ?? 0) !== vfs;
     const notes = changed ? [] : [`${pf.address} already has ${vfs} VFs: nothing to do`];
     return planned({ steps }, async () => {
-    const now = (await readPci(env, pf.address)) ?? pf;
+    const now = (readPciSync(env, pf.address)) ?? pf;
     const list = await readVfs(ctx, now);
     const style = makeStyle(ctx.color);
     const text =

@@ -17,7 +17,7 @@ export const parse = ({ args, opts }: Raw): string => oneUuid('stop', args, opts
 export async function run(ctx: Context, uuid: string): Promise<Planned | Outcome> {
   {
     const { env } = ctx;
-    const m = await readMdev(env, uuid);
+    const m = readMdev(env, uuid);
     if (m === null) {
       if ((await findDefinitions(env, uuid)).length === 0) throw new NotFoundError(`no mdev ${uuid}, live or defined`, 'accelctl list --all shows them');
       ctx.info(`${uuid} is not running: nothing to do`);

@@ -27,7 +27,7 @@ export function parse({ args, opts }: Raw): UnbindOptions {
 export async function run(ctx: Context, { device, driver: asked }: UnbindOptions): Promise<Planned> {
   const { env } = ctx;
   {
-    const fn = await pciFunction(env, device, 'unbind');
+    const fn = pciFunction(env, device, 'unbind');
     if (asked !== null) requireDriver(env, asked);
     if (!isVfioDriver(fn.driver) && !isVfioDriver(fn.driverOverride)) {
       return planned({ steps: [] }, () => {

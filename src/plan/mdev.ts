@@ -3,7 +3,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import type { Env } from '../env.js';
 import { readGroupLinkSync } from '../sysfs/attr.js';
 import { BusyError, NotFoundError } from '../errors.js';
-import { parentNames, parentTypeDir, mdevDir, readMdev, readParent, type Mdev, type MdevParent, type MdevType } from '../sysfs/mdev.js';
+import { parentNames, parentTypeDir, mdevDir, readMdev, readParentSync, type Mdev, type MdevParent, type MdevType } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
 import { wait, write, type Step, type WriteStep } from './types.js';
 import { vfioNode } from '../env.js';
@@ -17,7 +17,7 @@ export interface CreateRequest {
 
 /** The parent's type, or a NotFoundError with a did-you-mean. */
 export async function findType(env: Env, parent: string, type: string): Promise<MdevType> {
-  return typeIn(env, parent, await readParent(env, parent), type);
+  return typeIn(env, parent, readParentSync(env, parent), type);
 }
 
 /** findType on a parent already read (null: it is not there), for callers that check several types or use the parent too. */
@@ -72,7 +72,7 @@ export async function planCreate(env: Env, req: CreateRequest): Promise<CreatePl
   const fresh: string[] = [];
   for (const uuid of req.uuids) {
     // One lstat for the usual case, a fresh random UUID: readMdev walks the whole path.
-    const m = lexists(mdevDir(env, uuid)) ? await readMdev(env, uuid) : null;
+    const m = lexists(mdevDir(env, uuid)) ? readMdev(env, uuid) : null;
     if (m === null) {
       fresh.push(uuid);
       continue;

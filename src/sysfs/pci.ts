@@ -66,17 +66,12 @@ export function readPciSync(env: Env, address: string): PciFunction | null {
   };
 }
 
-/** One function by full address, or null if there is none. */
-export async function readPci(env: Env, address: string): Promise<PciFunction | null> {
-  return readPciSync(env, address);
-}
-
 export function pciAddresses(env: Env): string[] {
   return listDirSync(env.sys('bus/pci/devices'));
 }
 
 /** Every PCI function, by address. */
-export async function listPci(env: Env): Promise<PciFunction[]> {
+export function listPci(env: Env): PciFunction[] {
   const out: PciFunction[] = [];
   for (const a of pciAddresses(env)) {
     const f = readPciSync(env, a);
