@@ -67,27 +67,26 @@ export function parse({ args, opts }: Raw): BindOptions {
 export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
   const { env } = ctx;
   const { driver } = o;
-  {
-    const fn = pciFunction(env, o.device, 'bind');
-    const owner = o.owner !== undefined ? resolveOwner(env, o.owner) : null;
-    requireDriver(env, driver);
-    const others = isVfioDriver(driver) ? await groupBlockers(env, fn) : [];
-    if (others.length > 0 && !o.group) {
-      throw new BusyError(
-        `IOMMU group ${fn.iommuGroup} also holds ${others.map((o) => `${o.address} (${o.driver})`).join(', ')}: VFIO cannot use the group while they keep host drivers`,
-        'bind the whole group with --group',
-      );
-    }
-    if (isVfioDriver(fn.driver) && fn.driver !== driver) await refuseHeld(env, fn.address, fn.iommuGroup, 'stop the process first: taking the device off its driver now would block until it lets go');
-    const targets = [fn, ...others];
-    if (!o.force) {
-      const busy = targets.flatMap((t) => inUse(env, t).map((why) => `${t.address} (${t.driver}): ${why}`));
-      if (busy.length > 0) throw new BusyError(`in use by the host: ${busy.join('; ')}`, 'stop using it first, or bind --force');
-    }
-    const chown = ownerSteps(env, fn.iommuGroup, owner);
-    const steps = [...targets.flatMap((t) => bindSteps(env, t, driver)), ...chown];
-    const notes = steps.length === 0 ? [`${fn.address} is already bound to ${driver}: nothing to do`] : [];
-    return planned({ steps }, () => {
+  const fn = pciFunction(env, o.device, 'bind');
+  const owner = o.owner !== undefined ? resolveOwner(env, o.owner) : null;
+  requireDriver(env, driver);
+  const others = isVfioDriver(driver) ? await groupBlockers(env, fn) : [];
+  if (others.length > 0 && !o.group) {
+    throw new BusyError(
+      `IOMMU group ${fn.iommuGroup} also holds ${others.map((o) => `${o.address} (${o.driver})`).join(', ')}: VFIO cannot use the group while they keep host drivers`,
+      'bind the whole group with --group',
+    );
+  }
+  if (isVfioDriver(fn.driver) && fn.driver !== driver) await refuseHeld(env, fn.address, fn.iommuGroup, 'stop the process first: taking the device off its driver now would block until it lets go');
+  const targets = [fn, ...others];
+  if (!o.force) {
+    const busy = targets.flatMap((t) => inUse(env, t).map((why) => `${t.address} (${t.driver}): ${why}`));
+    if (busy.length > 0) throw new BusyError(`in use by the host: ${busy.join('; ')}`, 'stop using it first, or bind --force');
+  }
+  const chown = ownerSteps(env, fn.iommuGroup, owner);
+  const steps = [...targets.flatMap((t) => bindSteps(env, t, driver)), ...chown];
+  const notes = steps.length === 0 ? [`${fn.address} is already bound to ${driver}: nothing to do`] : [];
+  return planned({ steps }, () => {
     const at = new Date().toISOString();
     const devices = targets.map((t) => {
       const moved = t.driver !== driver;
@@ -102,9 +101,8 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
         owner: owner && t === fn ? { uid: owner.uid, gid: owner.gid } : null,
         changed: moved || t.driverOverride !== driver || (t === fn && chown.length > 0),
       };
-    });
-    const text = devices.map((d) => `${d.address}: ${d.previousDriver ?? 'no driver'} -> ${d.driver ?? 'no driver'}${d.vfioDevice ? ` (${d.vfioDevice})` : ''}`).join('\n');
-    return { json: { schemaVersion: 1, devices }, text };
-    }, { notes });
-  }
+  });
+  const text = devices.map((d) => `${d.address}: ${d.previousDriver ?? 'no driver'} -> ${d.driver ?? 'no driver'}${d.vfioDevice ? ` (${d.vfioDevice})` : ''}`).join('\n');
+  return { json: { schemaVersion: 1, devices }, text };
+  }, { notes });
 }

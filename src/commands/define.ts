@@ -57,26 +57,24 @@ export function parse({ opts }: Raw): DefineOptions {
 }
 
 export async function run(ctx: Context, { uuid, attrs, start, named: n }: DefineOptions): Promise<Planned> {
-  {
-    const { env } = ctx;
-    const { parent, type } = await target(ctx, n, uuid);
-    const def: Definition = { uuid, parent, type, start, attrs };
-    for (const d of await findDefinitions(env, uuid)) {
-      if (d.parent !== parent) {
-        throw new BusyError(`${uuid} is already defined on parent ${d.parent} (${env.kernelPath(definitionPath(env, d.parent, uuid))})`, 'undefine it first, or pick another UUID');
-      }
-      if (serializeDefinition(d) !== serializeDefinition(def)) {
-        throw new BusyError(`${uuid} is already defined on ${parent} as ${d.type}, start ${d.start}, ${d.attrs.length} attribute(s)`, 'accelctl modify changes a definition');
-      }
+  const { env } = ctx;
+  const { parent, type } = await target(ctx, n, uuid);
+  const def: Definition = { uuid, parent, type, start, attrs };
+  for (const d of await findDefinitions(env, uuid)) {
+    if (d.parent !== parent) {
+      throw new BusyError(`${uuid} is already defined on parent ${d.parent} (${env.kernelPath(definitionPath(env, d.parent, uuid))})`, 'undefine it first, or pick another UUID');
     }
-    const plan = { steps: defineSteps(env, def) };
-    return planned(
-      plan,
-      () => {
-        if (plan.steps.length === 0) ctx.info(`${uuid} is already defined as asked: nothing to do`);
-        return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: uuid };
-      },
-      { files: true },
-    );
+    if (serializeDefinition(d) !== serializeDefinition(def)) {
+      throw new BusyError(`${uuid} is already defined on ${parent} as ${d.type}, start ${d.start}, ${d.attrs.length} attribute(s)`, 'accelctl modify changes a definition');
+    }
   }
+  const plan = { steps: defineSteps(env, def) };
+  return planned(
+    plan,
+    () => {
+      if (plan.steps.length === 0) ctx.info(`${uuid} is already defined as asked: nothing to do`);
+      return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: uuid };
+    },
+    { files: true },
+  );
 }

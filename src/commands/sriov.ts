@@ -54,22 +54,21 @@ export function parse({ args, opts }: Raw): SriovOptions {
 
 export async function run(ctx: Context, { device, vfs, autoprobe }: SriovOptions): Promise<Planned> {
   const { env } = ctx;
-  {
-    const pf = pciFunction(env, device, 'sriov');
-    if (pf.physfn !== null) throw new UsageError(`${pf.address} is a VF of ${pf.physfn}: give the PF`);
-    if (pf.sriovTotalvfs === null) throw new UsageError(`${pf.address} is not SR-IOV capable (no sriov_totalvfs)`);
-    if (vfs > pf.sriovTotalvfs) {
-      throw new BusyError(`${pf.address} supports at most ${pf.sriovTotalvfs} VFs, ${vfs} asked for`);
-    }
-    if (autoprobe !== null && !existsSync(`${pciDir(env, pf.address)}/sriov_drivers_autoprobe`)) {
-      throw new NotFoundError(`${pf.address} has no sriov_drivers_autoprobe`);
-    }
-    if ((pf.sriovNumvfs ?? 0) !== vfs && (pf.sriovNumvfs ?? 0) > 0) await refuseHeldVfs(ctx, pf);
-    const steps = sriovSteps(env, pf, vfs, autoprobe);
-    const changed = (pf.sriovNumvfs ?? 0) !== vfs;
-    const notes = changed ? [] : [`${pf.address} already has ${vfs} VFs: nothing to do`];
-    return planned({ steps }, async () => {
-    const now = (readPciSync(env, pf.address)) ?? pf;
+  const pf = pciFunction(env, device, 'sriov');
+  if (pf.physfn !== null) throw new UsageError(`${pf.address} is a VF of ${pf.physfn}: give the PF`);
+  if (pf.sriovTotalvfs === null) throw new UsageError(`${pf.address} is not SR-IOV capable (no sriov_totalvfs)`);
+  if (vfs > pf.sriovTotalvfs) {
+    throw new BusyError(`${pf.address} supports at most ${pf.sriovTotalvfs} VFs, ${vfs} asked for`);
+  }
+  if (autoprobe !== null && !existsSync(`${pciDir(env, pf.address)}/sriov_drivers_autoprobe`)) {
+    throw new NotFoundError(`${pf.address} has no sriov_drivers_autoprobe`);
+  }
+  if ((pf.sriovNumvfs ?? 0) !== vfs && (pf.sriovNumvfs ?? 0) > 0) await refuseHeldVfs(ctx, pf);
+  const steps = sriovSteps(env, pf, vfs, autoprobe);
+  const changed = (pf.sriovNumvfs ?? 0) !== vfs;
+  const notes = changed ? [] : [`${pf.address} already has ${vfs} VFs: nothing to do`];
+  return planned({ steps }, async () => {
+    const now = readPciSync(env, pf.address) ?? pf;
     const list = await readVfs(ctx, now);
     const style = makeStyle(ctx.color);
     const text =
@@ -85,6 +84,5 @@ export async function run(ctx: Context, { device, vfs, autoprobe }: SriovOptions
       json: { schemaVersion: 1, device: pf.address, totalvfs: pf.sriovTotalvfs, numvfs: now.sriovNumvfs ?? vfs, changed, vfs: list },
       text,
     };
-    }, { notes });
-  }
+  }, { notes });
 }
