@@ -43,7 +43,7 @@ async function select(ctx: Context, opts: ListOptions): Promise<Mdev[]> {
   if (uuid !== undefined) {
     const m = readMdev(env, uuid);
     if (m === null) {
-      const live = (listMdevs(env)).map((x) => x.uuid);
+      const live = listMdevs(env).map((x) => x.uuid);
       throw new NotFoundError(`no mdev ${uuid}${didYouMean(uuid, live)}`, live.length ? 'accelctl list shows the live mdevs' : 'no mdevs are live');
     }
     if (parent !== undefined && m.parent !== parent) throw new NotFoundError(`mdev ${uuid} is not under parent ${parent} (its parent is ${m.parent})`);

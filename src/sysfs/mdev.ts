@@ -4,7 +4,7 @@
  * mdevs as <parent>/<uuid> (also /sys/bus/mdev/devices/<uuid>).
  */
 import { basename, dirname } from 'node:path';
-import type { Env } from '../env.js';
+import type { Env, HostPath } from '../env.js';
 import { existsSync, linkTargetSync, listDirSync, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync, realPathSync } from './attr.js';
 import { UUID_RE } from '../validate.js';
 
@@ -37,12 +37,12 @@ export interface Mdev {
 }
 
 /** Host path of a type's directory (holds `create`). Names must be validated by the caller. */
-export function parentTypeDir(env: Env, parent: string, type: string): string {
+export function parentTypeDir(env: Env, parent: string, type: string): HostPath {
   return env.sys('class/mdev_bus', parent, 'mdev_supported_types', type);
 }
 
 /** Host path of a live mdev's directory (holds `remove`), through /sys/bus/mdev/devices. */
-export function mdevDir(env: Env, uuid: string): string {
+export function mdevDir(env: Env, uuid: string): HostPath {
   return env.sys('bus/mdev/devices', uuid);
 }
 

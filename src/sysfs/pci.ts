@@ -1,5 +1,5 @@
 /** PCI functions as /sys/bus/pci/devices shows them (docs/kernel.md §2). */
-import type { Env } from '../env.js';
+import type { Env, HostPath } from '../env.js';
 import { linkTargetSync, listDirSync, naturalCompare, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync } from './attr.js';
 
 export interface PciFunction {
@@ -25,7 +25,7 @@ export interface PciFunction {
   netdevs: string[];
 }
 
-export function pciDir(env: Env, address: string): string {
+export function pciDir(env: Env, address: string): HostPath {
   return env.sys('bus/pci/devices', address);
 }
 
