@@ -1,5 +1,15 @@
 import { join, isAbsolute, relative, sep } from 'node:path';
 
+declare const hostBrand: unique symbol;
+declare const kernelBrand: unique symbol;
+/** A path on this machine, under --root (`<root>/sys/bus/pci`): what file system calls take. */
+export type HostPath = string & { readonly [hostBrand]: true };
+/** A path as the kernel names it (`/sys/bus/pci`): what users see and what sysfs links hold. */
+export type KernelPath = string & { readonly [kernelBrand]: true };
+
+/** A host path one level or more below another (`dir`, `remove`): still a host path. */
+export const under = (dir: HostPath, ...parts: string[]): HostPath => join(dir, ...parts) as HostPath;
+
 /**
  * The root object: every system path accelctl touches (/sys, /dev, /etc,
  * /proc) is built here, so the same code runs on `/` and on a fixture tree.
@@ -31,37 +41,37 @@ export class Env {
   }
 
   /** A host path for an absolute kernel path (`/sys/bus/pci` -> `<root>/sys/bus/pci`). */
-  path(kernelPath: string): string {
+  path(kernelPath: string): HostPath {
     if (!isAbsolute(kernelPath)) throw new Error(`internal: not an absolute path: ${kernelPath}`);
-    return this.root === '/' ? kernelPath : join(this.root, kernelPath);
+    return (this.root === '/' ? kernelPath : join(this.root, kernelPath)) as HostPath;
   }
 
-  sys(...parts: string[]): string {
+  sys(...parts: string[]): HostPath {
     return this.path(join('/sys', ...parts));
   }
 
-  dev(...parts: string[]): string {
+  dev(...parts: string[]): HostPath {
     return this.path(join('/dev', ...parts));
   }
 
-  etc(...parts: string[]): string {
+  etc(...parts: string[]): HostPath {
     return this.path(join('/etc', ...parts));
   }
 
-  proc(...parts: string[]): string {
+  proc(...parts: string[]): HostPath {
     return this.path(join('/proc', ...parts));
   }
 
-  run(...parts: string[]): string {
+  run(...parts: string[]): HostPath {
     return this.path(join('/run', ...parts));
   }
 
   /** The kernel's name for a host path under the root (`<root>/sys/x` -> `/sys/x`): what users see. */
-  kernelPath(hostPath: string): string {
-    if (this.root === '/') return hostPath;
+  kernelPath(hostPath: string): KernelPath {
+    if (this.root === '/') return hostPath as KernelPath;
     const rel = relative(this.root, hostPath);
-    if (rel.startsWith('..') || isAbsolute(rel)) return hostPath;
-    return '/' + rel.split(sep).join('/');
+    if (rel.startsWith('..') || isAbsolute(rel)) return hostPath as KernelPath;
+    return ('/' + rel.split(sep).join('/')) as KernelPath;
   }
 }
 

@@ -35,19 +35,17 @@ export async function parse({ opts }: Raw): Promise<ApplyOptions> {
 }
 
 export async function run(ctx: Context, { file, desired }: ApplyOptions): Promise<Planned> {
-  {
-    const { env } = ctx;
-    const diffs = await reconcile(env, desired);
-    await refuseHeldMdevs(env, diffs.flatMap((d) => d.remove), 'apply');
-    await checkCapacity(env, diffs);
-    const plan = applySteps(env, diffs);
-    const changes = changesOf(diffs);
-    const json = { schemaVersion: 1, config: desired.config, changed: changes.length > 0, changes };
-    const same = diffs.every(isEmpty);
-    return planned(plan, () => ({ json, text: same ? '' : changes.map(line).join('\n') }), {
-      files: true,
-      notes: same ? [`host matches config ${desired.config} of ${file}: nothing to do`] : [],
-      failed: restored,
-    });
-  }
+  const { env } = ctx;
+  const diffs = await reconcile(env, desired);
+  await refuseHeldMdevs(env, diffs.flatMap((d) => d.remove), 'apply');
+  await checkCapacity(env, diffs);
+  const plan = applySteps(env, diffs);
+  const changes = changesOf(diffs);
+  const json = { schemaVersion: 1, config: desired.config, changed: changes.length > 0, changes };
+  const same = diffs.every(isEmpty);
+  return planned(plan, () => ({ json, text: same ? '' : changes.map(line).join('\n') }), {
+    files: true,
+    notes: same ? [`host matches config ${desired.config} of ${file}: nothing to do`] : [],
+    failed: restored,
+  });
 }

@@ -17,18 +17,18 @@ import { wait, type Step } from '../plan/types.js';
 import { existsSync } from '../sysfs/attr.js';
 import { refuseHeld } from '../host/held.js';
 import { blocker, readGroup } from '../sysfs/iommu.js';
-import { readPci, type PciFunction } from '../sysfs/pci.js';
+import { readPciSync, type PciFunction } from '../sysfs/pci.js';
 import { checkDriver } from '../validate.js';
 import { vfioNode, type Env } from '../env.js';
 
 /** The other members of the function's group that keep host drivers (bridges aside). */
 async function groupBlockers(env: Env, fn: PciFunction): Promise<PciFunction[]> {
   if (fn.iommuGroup === null) return [];
-  const g = await readGroup(env, fn.iommuGroup);
+  const g = readGroup(env, fn.iommuGroup);
   const names = (g?.devices ?? []).filter((m) => m.name !== fn.address && m.bus === 'pci' && blocker(m) !== null).map((m) => m.name);
   const out: PciFunction[] = [];
   for (const n of names) {
-    const f = await readPci(env, n);
+    const f = readPciSync(env, n);
     if (f) out.push(f);
   }
   return out;
@@ -67,27 +67,26 @@ export function parse({ args, opts }: Raw): BindOptions {
 export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
   const { env } = ctx;
   const { driver } = o;
-  {
-    const fn = await pciFunction(env, o.device, 'bind');
-    const owner = o.owner !== undefined ? resolveOwner(env, o.owner) : null;
-    requireDriver(env, driver);
-    const others = isVfioDriver(driver) ? await groupBlockers(env, fn) : [];
-    if (others.length > 0 && !o.group) {
-      throw new BusyError(
-        `IOMMU group ${fn.iommuGroup} also holds ${others.map((o) => `${o.address} (${o.driver})`).join(', ')}: VFIO cannot use the group while they keep host drivers`,
-        'bind the whole group with --group',
-      );
-    }
-    if (isVfioDriver(fn.driver) && fn.driver !== driver) await refuseHeld(env, fn.address, fn.iommuGroup, 'stop the process first: taking the device off its driver now would block until it lets go');
-    const targets = [fn, ...others];
-    if (!o.force) {
-      const busy = targets.flatMap((t) => inUse(env, t).map((why) => `${t.address} (${t.driver}): ${why}`));
-      if (busy.length > 0) throw new BusyError(`in use by the host: ${busy.join('; ')}`, 'stop using it first, or bind --force');
-    }
-    const chown = ownerSteps(env, fn.iommuGroup, owner);
-    const steps = [...targets.flatMap((t) => bindSteps(env, t, driver)), ...chown];
-    const notes = steps.length === 0 ? [`${fn.address} is already bound to ${driver}: nothing to do`] : [];
-    return planned({ steps }, () => {
+  const fn = pciFunction(env, o.device, 'bind');
+  const owner = o.owner !== undefined ? resolveOwner(env, o.owner) : null;
+  requireDriver(env, driver);
+  const others = isVfioDriver(driver) ? await groupBlockers(env, fn) : [];
+  if (others.length > 0 && !o.group) {
+    throw new BusyError(
+      `IOMMU group ${fn.iommuGroup} also holds ${others.map((o) => `${o.address} (${o.driver})`).join(', ')}: VFIO cannot use the group while they keep host drivers`,
+      'bind the whole group with --group',
+    );
+  }
+  if (isVfioDriver(fn.driver) && fn.driver !== driver) await refuseHeld(env, fn.address, fn.iommuGroup, 'stop the process first: taking the device off its driver now would block until it lets go');
+  const targets = [fn, ...others];
+  if (!o.force) {
+    const busy = targets.flatMap((t) => inUse(env, t).map((why) => `${t.address} (${t.driver}): ${why}`));
+    if (busy.length > 0) throw new BusyError(`in use by the host: ${busy.join('; ')}`, 'stop using it first, or bind --force');
+  }
+  const chown = ownerSteps(env, fn.iommuGroup, owner);
+  const steps = [...targets.flatMap((t) => bindSteps(env, t, driver)), ...chown];
+  const notes = steps.length === 0 ? [`${fn.address} is already bound to ${driver}: nothing to do`] : [];
+  return planned({ steps }, () => {
     const at = new Date().toISOString();
     const devices = targets.map((t) => {
       const moved = t.driver !== driver;
@@ -102,9 +101,8 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
         owner: owner && t === fn ? { uid: owner.uid, gid: owner.gid } : null,
         changed: moved || t.driverOverride !== driver || (t === fn && chown.length > 0),
       };
-    });
-    const text = devices.map((d) => `${d.address}: ${d.previousDriver ?? 'no driver'} -> ${d.driver ?? 'no driver'}${d.vfioDevice ? ` (${d.vfioDevice})` : ''}`).join('\n');
-    return { json: { schemaVersion: 1, devices }, text };
-    }, { notes });
-  }
+  });
+  const text = devices.map((d) => `${d.address}: ${d.previousDriver ?? 'no driver'} -> ${d.driver ?? 'no driver'}${d.vfioDevice ? ` (${d.vfioDevice})` : ''}`).join('\n');
+  return { json: { schemaVersion: 1, devices }, text };
+  }, { notes });
 }

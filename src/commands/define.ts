@@ -13,7 +13,7 @@ import { attrsOf, optString, parentName } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { defineSteps } from '../persist/steps.js';
 import { definitionPath, findDefinitions, serializeDefinition, type Attr, type Definition } from '../persist/store.js';
-import { readMdev, readParent } from '../sysfs/mdev.js';
+import { readMdev, readParentSync } from '../sysfs/mdev.js';
 import { checkName, checkUuid } from '../validate.js';
 
 type Named = { parent: string; type: string } | null;
@@ -29,11 +29,11 @@ function named(opts: Record<string, unknown>): Named {
 
 async function target(ctx: Context, n: Named, uuid: string): Promise<{ parent: string; type: string }> {
   if (n === null) {
-    const m = await readMdev(ctx.env, uuid);
+    const m = readMdev(ctx.env, uuid);
     if (m === null) throw new NotFoundError(`no live mdev ${uuid} to define from`, 'give --parent and --type to define a new one');
     return { parent: m.parent, type: m.type };
   }
-  const p = await readParent(ctx.env, n.parent);
+  const p = readParentSync(ctx.env, n.parent);
   if (p === null) {
     ctx.warn(`no mdev parent ${n.parent} now: defined anyway; start it once the parent is there`);
   } else {
@@ -57,26 +57,24 @@ export function parse({ opts }: Raw): DefineOptions {
 }
 
 export async function run(ctx: Context, { uuid, attrs, start, named: n }: DefineOptions): Promise<Planned> {
-  {
-    const { env } = ctx;
-    const { parent, type } = await target(ctx, n, uuid);
-    const def: Definition = { uuid, parent, type, start, attrs };
-    for (const d of await findDefinitions(env, uuid)) {
-      if (d.parent !== parent) {
-        throw new BusyError(`${uuid} is already defined on parent ${d.parent} (${env.kernelPath(definitionPath(env, d.parent, uuid))})`, 'undefine it first, or pick another UUID');
-      }
-      if (serializeDefinition(d) !== serializeDefinition(def)) {
-        throw new BusyError(`${uuid} is already defined on ${parent} as ${d.type}, start ${d.start}, ${d.attrs.length} attribute(s)`, 'accelctl modify changes a definition');
-      }
+  const { env } = ctx;
+  const { parent, type } = await target(ctx, n, uuid);
+  const def: Definition = { uuid, parent, type, start, attrs };
+  for (const d of await findDefinitions(env, uuid)) {
+    if (d.parent !== parent) {
+      throw new BusyError(`${uuid} is already defined on parent ${d.parent} (${env.kernelPath(definitionPath(env, d.parent, uuid))})`, 'undefine it first, or pick another UUID');
     }
-    const plan = { steps: defineSteps(env, def) };
-    return planned(
-      plan,
-      () => {
-        if (plan.steps.length === 0) ctx.info(`${uuid} is already defined as asked: nothing to do`);
-        return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: uuid };
-      },
-      { files: true },
-    );
+    if (serializeDefinition(d) !== serializeDefinition(def)) {
+      throw new BusyError(`${uuid} is already defined on ${parent} as ${d.type}, start ${d.start}, ${d.attrs.length} attribute(s)`, 'accelctl modify changes a definition');
+    }
   }
+  const plan = { steps: defineSteps(env, def) };
+  return planned(
+    plan,
+    () => {
+      if (plan.steps.length === 0) ctx.info(`${uuid} is already defined as asked: nothing to do`);
+      return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: uuid };
+    },
+    { files: true },
+  );
 }

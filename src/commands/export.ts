@@ -55,7 +55,7 @@ export const parse = ({ opts }: Raw): ExportOptions => ({
 
 export async function run(ctx: Context, { config, output }: ExportOptions): Promise<Outcome> {
   const { env } = ctx;
-  const live = await listMdevs(env);
+  const live = listMdevs(env);
   const parents = [];
   for (const parent of parentNames(env).sort()) {
     const mine = live.filter((m) => m.parent === parent);

@@ -25,7 +25,7 @@ export const parse = ({ args }: Raw): number | undefined => (args[0] === undefin
 
 async function select(ctx: Context, id: number | undefined): Promise<IommuGroup[]> {
   if (id === undefined) return listGroups(ctx.env);
-  const g = await readGroup(ctx.env, id);
+  const g = readGroup(ctx.env, id);
   if (g) return [g];
   const ids = groupIds(ctx.env).map(String);
   throw new NotFoundError(`no IOMMU group ${id}${didYouMean(String(id), ids)}`, ids.length ? 'accelctl groups lists them' : 'no IOMMU groups: is the IOMMU on (intel_iommu=on / amd_iommu=on)?');

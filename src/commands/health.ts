@@ -22,7 +22,7 @@ import { resolveVfioDevice } from '../vfio/open.js';
 import type { Sys } from '../vfio/sys.js';
 
 async function vfioDevices(env: Env): Promise<string[]> {
-  const mdevs = (await listMdevs(env)).filter((m) => m.driver !== null).map((m) => m.uuid);
+  const mdevs = listMdevs(env).filter((m) => m.driver !== null).map((m) => m.uuid);
   const pci = pciAddresses(env).filter((a) => readPciSync(env, a)?.driver?.startsWith('vfio') === true);
   return [...mdevs, ...pci];
 }

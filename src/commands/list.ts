@@ -39,11 +39,11 @@ export function parse({ opts }: Raw): ListOptions {
 async function select(ctx: Context, opts: ListOptions): Promise<Mdev[]> {
   const env = ctx.env;
   const { uuid } = opts;
-  const parent = opts.parent === undefined ? undefined : (await resolveParent(env, opts.parent)).name;
+  const parent = opts.parent === undefined ? undefined : (resolveParent(env, opts.parent)).name;
   if (uuid !== undefined) {
-    const m = await readMdev(env, uuid);
+    const m = readMdev(env, uuid);
     if (m === null) {
-      const live = (await listMdevs(env)).map((x) => x.uuid);
+      const live = listMdevs(env).map((x) => x.uuid);
       throw new NotFoundError(`no mdev ${uuid}${didYouMean(uuid, live)}`, live.length ? 'accelctl list shows the live mdevs' : 'no mdevs are live');
     }
     if (parent !== undefined && m.parent !== parent) throw new NotFoundError(`mdev ${uuid} is not under parent ${parent} (its parent is ${m.parent})`);
@@ -104,7 +104,7 @@ function render(ctx: Context, rows: Partition[], complete: boolean, filtered: bo
 
 export async function run(ctx: Context, opts: ListOptions): Promise<Outcome> {
   const wide = opts.defined || opts.all;
-  const mdevs = wide ? await listMdevs(ctx.env) : await select(ctx, opts);
+  const mdevs = wide ? listMdevs(ctx.env) : await select(ctx, opts);
   // No partitions, nothing to hold: skip the /proc walk.
   const holders = mdevs.length > 0 ? findHoldersSync(ctx.env) : new HolderMap();
   let partitions = toPartitions(ctx, mdevs, holders);

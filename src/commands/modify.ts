@@ -13,7 +13,7 @@ import { definitionRow } from '../persist/rows.js';
 import { definitionOrThrow } from '../persist/select.js';
 import { defineSteps } from '../persist/steps.js';
 import type { Attr, Definition } from '../persist/store.js';
-import { readParent } from '../sysfs/mdev.js';
+import { readParentSync } from '../sysfs/mdev.js';
 import { checkName } from '../validate.js';
 
 function withAttrs(list: Attr[], set: Attr[], del: string[]): Attr[] {
@@ -50,26 +50,24 @@ export function parse({ args, opts }: Raw): ModifyOptions {
 }
 
 export async function run(ctx: Context, { uuid, parent, type, start: asked, set, del }: ModifyOptions): Promise<Planned> {
-  {
-    const { env } = ctx;
-    const old = await definitionOrThrow(env, uuid, parent);
-    for (const name of del) {
-      if (!old.attrs.some((a) => a.name === name)) throw new NotFoundError(`the definition of ${uuid} has no attribute ${name}`);
-    }
-    if (type !== undefined && type !== old.type) {
-      const p = await readParent(env, old.parent);
-      if (p !== null) typeIn(env, old.parent, p, type);
-    }
-    const start = asked ?? old.start;
-    const def: Definition = { ...old, type: type ?? old.type, start, attrs: withAttrs(old.attrs, set, del) };
-    const plan = { steps: defineSteps(env, def) };
-    return planned(
-      plan,
-      () => {
-        if (plan.steps.length === 0) ctx.info(`the definition of ${uuid} already says this: nothing to do`);
-        return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: '' };
-      },
-      { files: true },
-    );
+  const { env } = ctx;
+  const old = await definitionOrThrow(env, uuid, parent);
+  for (const name of del) {
+    if (!old.attrs.some((a) => a.name === name)) throw new NotFoundError(`the definition of ${uuid} has no attribute ${name}`);
   }
+  if (type !== undefined && type !== old.type) {
+    const p = readParentSync(env, old.parent);
+    if (p !== null) typeIn(env, old.parent, p, type);
+  }
+  const start = asked ?? old.start;
+  const def: Definition = { ...old, type: type ?? old.type, start, attrs: withAttrs(old.attrs, set, del) };
+  const plan = { steps: defineSteps(env, def) };
+  return planned(
+    plan,
+    () => {
+      if (plan.steps.length === 0) ctx.info(`the definition of ${uuid} already says this: nothing to do`);
+      return { json: { schemaVersion: 1, definitions: [definitionRow(env, def, plan.steps.length > 0)] }, text: '' };
+    },
+    { files: true },
+  );
 }

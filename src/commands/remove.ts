@@ -9,7 +9,7 @@ import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
 import { who } from '../host/held.js';
 import { removeSteps } from '../plan/mdev.js';
-import { findHolders, type Holder } from '../sysfs/holders.js';
+import { findHoldersSync, type Holder } from '../sysfs/holders.js';
 import { listDirSync } from '../sysfs/attr.js';
 import { mdevDir, readMdev, type Mdev } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
@@ -33,29 +33,28 @@ export function parse({ args, opts }: Raw): RemoveOptions {
 }
 
 export async function run(ctx: Context, { uuids, force }: RemoveOptions): Promise<Planned> {
-  {
-    const { env } = ctx;
-    const mdevs: Mdev[] = [];
-    for (const uuid of uuids) {
-      const m = await readMdev(env, uuid);
-      if (m === null) {
-        const live = listDirSync(env.sys('bus/mdev/devices')).filter((u) => !uuids.includes(u));
-        throw new NotFoundError(`no mdev ${uuid}${didYouMean(uuid, live)}`, 'accelctl list shows the live mdevs');
-      }
-      mdevs.push(m);
+  const { env } = ctx;
+  const mdevs: Mdev[] = [];
+  for (const uuid of uuids) {
+    const m = readMdev(env, uuid);
+    if (m === null) {
+      const live = listDirSync(env.sys('bus/mdev/devices')).filter((u) => !uuids.includes(u));
+      throw new NotFoundError(`no mdev ${uuid}${didYouMean(uuid, live)}`, 'accelctl list shows the live mdevs');
     }
-    const holders = await findHolders(env);
-    const heldBy = (m: Mdev): Holder[] => (m.iommuGroup === null ? [] : (holders.get(m.iommuGroup) ?? []));
-    const held = mdevs.filter((m) => heldBy(m).length > 0);
-    if (held.length > 0 && !force) {
-      throw new BusyError(
-        held.map((m) => `${m.uuid} is in use by ${who(heldBy(m))}`).join('; '),
-        'stop the process first; remove --force tries anyway and gives up waiting after a few seconds',
-      );
-    }
-    const waitMs = forceWaitMs();
-    const plan = { steps: mdevs.flatMap((m) => removeSteps(env, m, heldBy(m).length > 0 ? waitMs : undefined)) };
-    return planned(plan, ({ pending }) => {
+    mdevs.push(m);
+  }
+  const holders = findHoldersSync(env);
+  const heldBy = (m: Mdev): Holder[] => (m.iommuGroup === null ? [] : (holders.get(m.iommuGroup) ?? []));
+  const held = mdevs.filter((m) => heldBy(m).length > 0);
+  if (held.length > 0 && !force) {
+    throw new BusyError(
+      held.map((m) => `${m.uuid} is in use by ${who(heldBy(m))}`).join('; '),
+      'stop the process first; remove --force tries anyway and gives up waiting after a few seconds',
+    );
+  }
+  const waitMs = forceWaitMs();
+  const plan = { steps: mdevs.flatMap((m) => removeSteps(env, m, heldBy(m).length > 0 ? waitMs : undefined)) };
+  return planned(plan, ({ pending }) => {
     if (pending.length > 0) {
       const stuck = mdevs.filter((m) => pending.some((p) => p.path === `${mdevDir(env, m.uuid)}/remove`));
       const done = mdevs.filter((m) => !stuck.includes(m));
@@ -68,6 +67,5 @@ export async function run(ctx: Context, { uuids, force }: RemoveOptions): Promis
     const partitions = mdevs.map((m) => ({ uuid: m.uuid, parent: m.parent, type: m.type, iommuGroup: m.iommuGroup }));
     if (!ctx.quiet) for (const m of mdevs) ctx.info(`removed ${m.uuid}`);
     return { json: { schemaVersion: 1, partitions }, text: '' };
-    });
-  }
+  });
 }

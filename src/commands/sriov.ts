@@ -13,8 +13,8 @@ import { sriovSteps } from '../plan/sriov.js';
 import { makeStyle } from '../render/style.js';
 import { renderTable, footer } from '../render/table.js';
 import { existsSync } from '../sysfs/attr.js';
-import { findHolders } from '../sysfs/holders.js';
-import { pciDir, readPci, type PciFunction } from '../sysfs/pci.js';
+import { findHoldersSync } from '../sysfs/holders.js';
+import { pciDir, readPciSync, type PciFunction } from '../sysfs/pci.js';
 import { checkInt } from '../validate.js';
 import type { z } from 'zod';
 import type { VirtualFunction } from '../schemas/sriov.js';
@@ -25,7 +25,7 @@ type Vf = z.infer<typeof VirtualFunction>;
 async function readVfs(ctx: Context, pf: PciFunction): Promise<Vf[]> {
   const out: Vf[] = [];
   for (const a of pf.virtfns) {
-    const f = await readPci(ctx.env, a);
+    const f = readPciSync(ctx.env, a);
     const g = f?.iommuGroup ?? null;
     out.push({ address: a, driver: f?.driver ?? null, iommuGroup: g, vfioDevice: vfioNode(g) });
   }
@@ -34,7 +34,7 @@ async function readVfs(ctx: Context, pf: PciFunction): Promise<Vf[]> {
 
 /** Disabling VFs that a process holds through VFIO would block in the kernel, as an mdev remove does. */
 async function refuseHeldVfs(ctx: Context, pf: PciFunction): Promise<void> {
-  const holders = await findHolders(ctx.env);
+  const holders = findHoldersSync(ctx.env);
   const held: string[] = [];
   for (const vf of await readVfs(ctx, pf)) {
     const hs = vf.iommuGroup === null ? [] : (holders.get(vf.iommuGroup) ?? []);
@@ -47,7 +47,7 @@ async function refuseHeldVfs(ctx: Context, pf: PciFunction): Promise<void> {
 async function refuseUsedVfs(ctx: Context, pf: PciFunction): Promise<void> {
   const busy: string[] = [];
   for (const a of pf.virtfns) {
-    const vf = await readPci(ctx.env, a);
+    const vf = readPciSync(ctx.env, a);
     if (vf !== null) busy.push(...inUse(ctx.env, vf).map((why) => `${a} (${vf.driver ?? 'no driver'}): ${why}`));
   }
   if (busy.length > 0) throw new BusyError(`removing the VFs of ${pf.address} would pull them from the host: ${busy.join('; ')}`, 'stop using them first, or sriov --force');
@@ -71,26 +71,25 @@ export function parse({ args, opts }: Raw): SriovOptions {
 
 export async function run(ctx: Context, { device, vfs, autoprobe, force }: SriovOptions): Promise<Planned> {
   const { env } = ctx;
-  {
-    const pf = await pciFunction(env, device, 'sriov');
-    if (pf.physfn !== null) throw new UsageError(`${pf.address} is a VF of ${pf.physfn}: give the PF`);
-    if (pf.sriovTotalvfs === null) throw new UsageError(`${pf.address} is not SR-IOV capable (no sriov_totalvfs)`);
-    if (vfs > pf.sriovTotalvfs) {
-      throw new BusyError(`${pf.address} supports at most ${pf.sriovTotalvfs} VFs, ${vfs} asked for`);
-    }
-    if (autoprobe !== null && !existsSync(`${pciDir(env, pf.address)}/sriov_drivers_autoprobe`)) {
-      throw new NotFoundError(`${pf.address} has no sriov_drivers_autoprobe`);
-    }
-    if ((pf.sriovNumvfs ?? 0) !== vfs && (pf.sriovNumvfs ?? 0) > 0) {
-      // A VFIO holder stays a refusal even with --force: the kernel would block removing its VF.
-      await refuseHeldVfs(ctx, pf);
-      if (!force) await refuseUsedVfs(ctx, pf);
-    }
-    const steps = sriovSteps(env, pf, vfs, autoprobe);
-    const changed = (pf.sriovNumvfs ?? 0) !== vfs;
-    const notes = changed ? [] : [`${pf.address} already has ${vfs} VFs: nothing to do`];
-    return planned({ steps }, async () => {
-    const now = (await readPci(env, pf.address)) ?? pf;
+  const pf = pciFunction(env, device, 'sriov');
+  if (pf.physfn !== null) throw new UsageError(`${pf.address} is a VF of ${pf.physfn}: give the PF`);
+  if (pf.sriovTotalvfs === null) throw new UsageError(`${pf.address} is not SR-IOV capable (no sriov_totalvfs)`);
+  if (vfs > pf.sriovTotalvfs) {
+    throw new BusyError(`${pf.address} supports at most ${pf.sriovTotalvfs} VFs, ${vfs} asked for`);
+  }
+  if (autoprobe !== null && !existsSync(`${pciDir(env, pf.address)}/sriov_drivers_autoprobe`)) {
+    throw new NotFoundError(`${pf.address} has no sriov_drivers_autoprobe`);
+  }
+  if ((pf.sriovNumvfs ?? 0) !== vfs && (pf.sriovNumvfs ?? 0) > 0) {
+    // A VFIO holder stays a refusal even with --force: the kernel would block removing its VF.
+    await refuseHeldVfs(ctx, pf);
+    if (!force) await refuseUsedVfs(ctx, pf);
+  }
+  const steps = sriovSteps(env, pf, vfs, autoprobe);
+  const changed = (pf.sriovNumvfs ?? 0) !== vfs;
+  const notes = changed ? [] : [`${pf.address} already has ${vfs} VFs: nothing to do`];
+  return planned({ steps }, async () => {
+    const now = readPciSync(env, pf.address) ?? pf;
     const list = await readVfs(ctx, now);
     const style = makeStyle(ctx.color);
     const text =
@@ -106,6 +105,5 @@ export async function run(ctx: Context, { device, vfs, autoprobe, force }: Sriov
       json: { schemaVersion: 1, device: pf.address, totalvfs: pf.sriovTotalvfs, numvfs: now.sriovNumvfs ?? vfs, changed, vfs: list },
       text,
     };
-    }, { notes });
-  }
+  }, { notes });
 }

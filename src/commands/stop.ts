@@ -15,19 +15,17 @@ import { readMdev } from '../sysfs/mdev.js';
 export const parse = ({ args, opts }: Raw): string => oneUuid('stop', args, opts, true)!;
 
 export async function run(ctx: Context, uuid: string): Promise<Planned | Outcome> {
-  {
-    const { env } = ctx;
-    const m = await readMdev(env, uuid);
-    if (m === null) {
-      if ((await findDefinitions(env, uuid)).length === 0) throw new NotFoundError(`no mdev ${uuid}, live or defined`, 'accelctl list --all shows them');
-      ctx.info(`${uuid} is not running: nothing to do`);
-      return { json: { schemaVersion: 1, partitions: [] }, text: '' };
-    }
-    await refuseHeldMdevs(env, [m], 'stop');
-    const plan = { steps: removeSteps(env, m) };
-    return planned(plan, () => {
-      ctx.info(`stopped ${uuid}`);
-      return { json: { schemaVersion: 1, partitions: [{ uuid, parent: m.parent, type: m.type, iommuGroup: m.iommuGroup }] }, text: '' };
-    });
+  const { env } = ctx;
+  const m = readMdev(env, uuid);
+  if (m === null) {
+    if ((await findDefinitions(env, uuid)).length === 0) throw new NotFoundError(`no mdev ${uuid}, live or defined`, 'accelctl list --all shows them');
+    ctx.info(`${uuid} is not running: nothing to do`);
+    return { json: { schemaVersion: 1, partitions: [] }, text: '' };
   }
+  await refuseHeldMdevs(env, [m], 'stop');
+  const plan = { steps: removeSteps(env, m) };
+  return planned(plan, () => {
+    ctx.info(`stopped ${uuid}`);
+    return { json: { schemaVersion: 1, partitions: [{ uuid, parent: m.parent, type: m.type, iommuGroup: m.iommuGroup }] }, text: '' };
+  });
 }

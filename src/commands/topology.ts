@@ -116,12 +116,12 @@ export async function gather(ctx: Context, opts: TopologyOptions): Promise<Topol
   const nodes = listNodesSync(ctx.env);
   const near = nearNode(nodes, opts);
   const parts: Partitions = new Map();
-  for (const m of await listMdevs(ctx.env)) {
+  for (const m of listMdevs(ctx.env)) {
     let list = parts.get(m.parent);
     if (!list) parts.set(m.parent, (list = []));
     list.push({ uuid: m.uuid, type: m.type });
   }
-  const pci = await listPci(ctx.env);
+  const pci = listPci(ctx.env);
   const rows: TopologyDevice[] = [];
   for (const f of pci) {
     const kind = kindOf(f) ?? (opts.all ? 'other' : null);

@@ -23,11 +23,11 @@ export const parse = ({ opts }: Raw): TypesOptions => ({ parent: optString(opts,
 
 async function select(ctx: Context, { parent: parentOpt, type: typeOpt }: TypesOptions): Promise<MdevParent[]> {
   if (parentOpt !== undefined) {
-    const parent = await resolveParent(ctx.env, parentOpt);
+    const parent = resolveParent(ctx.env, parentOpt);
     if (typeOpt !== undefined) parent.types = [resolveType(parent, typeOpt)];
     return [parent];
   }
-  const parents = await listParents(ctx.env);
+  const parents = listParents(ctx.env);
   if (typeOpt === undefined) return parents;
   const id = checkName(typeOpt, 'type');
   const matching = parents

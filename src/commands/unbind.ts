@@ -26,28 +26,26 @@ export function parse({ args, opts }: Raw): UnbindOptions {
 
 export async function run(ctx: Context, { device, driver: asked }: UnbindOptions): Promise<Planned> {
   const { env } = ctx;
-  {
-    const fn = await pciFunction(env, device, 'unbind');
-    if (asked !== null) requireDriver(env, asked);
-    if (!isVfioDriver(fn.driver) && !isVfioDriver(fn.driverOverride)) {
-      return planned({ steps: [] }, () => {
-        ctx.info(`${fn.address} is not bound to a VFIO driver (${fn.driver ?? 'no driver'}): nothing to do`);
-        const device = { address: fn.address, driver: fn.driver, previousDriver: null, changed: false };
-        return { json: { schemaVersion: 1, devices: [device] }, text: `${fn.address}: ${fn.driver ?? 'no driver'}` };
-      });
-    }
-    if (isVfioDriver(fn.driver)) await refuseHeld(env, fn.address, fn.iommuGroup, 'stop the process first: unbinding it now would block until it lets go');
-    const memory = readMemory(env, fn.address);
-    const override = asked ?? memory?.previousOverride ?? null;
-    const expect = asked ?? memory?.previousDriver ?? null;
-    // Remembered as driverless: probing would hand it to whatever matches now.
-    const reprobe = asked !== null || memory === null || memory.previousDriver !== null;
-    const steps = releaseSteps(env, fn, override, expect, reprobe);
-    return planned({ steps }, () => {
-      forgetMemory(env, fn.address);
-      const driver = currentDriver(env, fn.address);
-      const device = { address: fn.address, driver, previousDriver: fn.driver, changed: true };
-      return { json: { schemaVersion: 1, devices: [device] }, text: `${fn.address}: ${fn.driver ?? 'no driver'} -> ${driver ?? 'no driver'}` };
+  const fn = pciFunction(env, device, 'unbind');
+  if (asked !== null) requireDriver(env, asked);
+  if (!isVfioDriver(fn.driver) && !isVfioDriver(fn.driverOverride)) {
+    return planned({ steps: [] }, () => {
+      ctx.info(`${fn.address} is not bound to a VFIO driver (${fn.driver ?? 'no driver'}): nothing to do`);
+      const device = { address: fn.address, driver: fn.driver, previousDriver: null, changed: false };
+      return { json: { schemaVersion: 1, devices: [device] }, text: `${fn.address}: ${fn.driver ?? 'no driver'}` };
     });
   }
+  if (isVfioDriver(fn.driver)) await refuseHeld(env, fn.address, fn.iommuGroup, 'stop the process first: unbinding it now would block until it lets go');
+  const memory = readMemory(env, fn.address);
+  const override = asked ?? memory?.previousOverride ?? null;
+  const expect = asked ?? memory?.previousDriver ?? null;
+  // Remembered as driverless: probing would hand it to whatever matches now.
+  const reprobe = asked !== null || memory === null || memory.previousDriver !== null;
+  const steps = releaseSteps(env, fn, override, expect, reprobe);
+  return planned({ steps }, () => {
+    forgetMemory(env, fn.address);
+    const driver = currentDriver(env, fn.address);
+    const device = { address: fn.address, driver, previousDriver: fn.driver, changed: true };
+    return { json: { schemaVersion: 1, devices: [device] }, text: `${fn.address}: ${fn.driver ?? 'no driver'} -> ${driver ?? 'no driver'}` };
+  });
 }

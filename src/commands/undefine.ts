@@ -15,21 +15,19 @@ export interface UndefineOptions {
 export const parse = ({ args, opts }: Raw): UndefineOptions => ({ uuid: oneUuid('undefine', args, opts, true)!, parent: optParent(opts) });
 
 export async function run(ctx: Context, { uuid, parent }: UndefineOptions): Promise<Planned> {
-  {
-    const { env } = ctx;
-    // Every parent's definition of the UUID unless --parent narrows it, as mdevctl undefine does;
-    // a file that does not parse is removed too (it has no row in the JSON: it has no type).
-    const found = await findDefinitionEntries(env, uuid, parent);
-    if (found.length === 0) await definitionOrThrow(env, uuid, parent);
-    const defs = found.flatMap((e) => (e.def === null ? [] : [e.def]));
-    const plan = { steps: found.flatMap((e) => undefineSteps(env, e.parent, e.uuid)) };
-    return planned(
-      plan,
-      () => {
-        for (const e of found) ctx.info(e.def === null ? `undefined ${e.uuid} on ${e.parent} (its file did not parse: ${e.problem})` : `undefined ${e.uuid} on ${e.parent}`);
-        return { json: { schemaVersion: 1, definitions: defs.map((d) => definitionRow(env, d, true)) }, text: '' };
-      },
-      { files: true },
-    );
-  }
+  const { env } = ctx;
+  // Every parent's definition of the UUID unless --parent narrows it, as mdevctl undefine does;
+  // a file that does not parse is removed too (it has no row in the JSON: it has no type).
+  const found = await findDefinitionEntries(env, uuid, parent);
+  if (found.length === 0) await definitionOrThrow(env, uuid, parent);
+  const defs = found.flatMap((e) => (e.def === null ? [] : [e.def]));
+  const plan = { steps: found.flatMap((e) => undefineSteps(env, e.parent, e.uuid)) };
+  return planned(
+    plan,
+    () => {
+      for (const e of found) ctx.info(e.def === null ? `undefined ${e.uuid} on ${e.parent} (its file did not parse: ${e.problem})` : `undefined ${e.uuid} on ${e.parent}`);
+      return { json: { schemaVersion: 1, definitions: defs.map((d) => definitionRow(env, d, true)) }, text: '' };
+    },
+    { files: true },
+  );
 }

@@ -5,7 +5,7 @@
  */
 import type { Env } from '../env.js';
 import { BusyError } from '../errors.js';
-import { describeHolders, findHolders } from '../sysfs/holders.js';
+import { describeHolders, findHoldersSync } from '../sysfs/holders.js';
 import type { Mdev } from '../sysfs/mdev.js';
 
 export const who = describeHolders;
@@ -13,14 +13,14 @@ export const who = describeHolders;
 /** `name` is in use: refuses when a process holds `group`. */
 export async function refuseHeld(env: Env, name: string, group: number | null, hint?: string): Promise<void> {
   if (group === null) return;
-  const hs = (await findHolders(env)).get(group) ?? [];
+  const hs = (findHoldersSync(env)).get(group) ?? [];
   if (hs.length > 0) throw new BusyError(`${name} is in use by ${who(hs)}`, hint ?? 'stop the process first');
 }
 
 /** Refuses, naming every held one, when a process holds any of `mdevs` (`what` names the refused command). */
 export async function refuseHeldMdevs(env: Env, mdevs: Mdev[], what: string): Promise<void> {
   if (mdevs.length === 0) return;
-  const holders = await findHolders(env);
+  const holders = findHoldersSync(env);
   const held = mdevs.filter((m) => m.iommuGroup !== null && (holders.get(m.iommuGroup)?.length ?? 0) > 0);
   if (held.length === 0) return;
   throw new BusyError(

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Env } from '../env.js';
 import { BusyError } from '../errors.js';
 import { typeIn } from '../plan/mdev.js';
-import { listMdevs, readParent, type Mdev } from '../sysfs/mdev.js';
+import { listMdevs, readParentSync, type Mdev } from '../sysfs/mdev.js';
 import { resolveParent } from '../sysfs/resolve.js';
 import type { Desired, DesiredParent } from './planfile.js';
 import { listDefinitions, serializeDefinition, type Attr, type Definition } from './store.js';
@@ -37,9 +37,9 @@ export const isEmpty = (d: ParentDiff): boolean =>
 async function diffParent(env: Env, want: DesiredParent, live: Mdev[], everywhere: Mdev[]): Promise<ParentDiff> {
   const { parent } = want;
   // An empty list names a parent too (remove all its partitions): it must exist like any other.
-  if (want.entries.length === 0) await resolveParent(env, parent);
+  if (want.entries.length === 0) resolveParent(env, parent);
   else {
-    const p = await readParent(env, parent);
+    const p = readParentSync(env, parent);
     for (const e of want.entries) typeIn(env, parent, p, e.type);
   }
   const pool = new Map(live.map((m) => [m.uuid, m]));
@@ -86,7 +86,7 @@ async function diffParent(env: Env, want: DesiredParent, live: Mdev[], everywher
 }
 
 export async function reconcile(env: Env, desired: Desired): Promise<ParentDiff[]> {
-  const everywhere = await listMdevs(env);
+  const everywhere = listMdevs(env);
   const out: ParentDiff[] = [];
   for (const want of desired.parents) {
     out.push(await diffParent(env, want, everywhere.filter((m) => m.parent === want.parent), everywhere));

@@ -4,7 +4,7 @@
  * {"mdev_type", "start": "auto"|"manual", "attrs": [{"name": "value"}, ...]}.
  */
 import { listDirSync } from '../sysfs/attr.js';
-import type { Env } from '../env.js';
+import type { Env, HostPath } from '../env.js';
 import { FailedError } from '../errors.js';
 import { attrNameProblem, attrValueProblem, NAME_RE, UUID_RE } from '../validate.js';
 import { readText } from '../files.js';
@@ -29,7 +29,7 @@ const NOT_A_PARENT = new Set(['scripts.d']);
 export const definitionsRoot = (env: Env): string => env.etc('mdevctl.d');
 
 /** Names must be validated by the caller (or come from a readdir of this tree). */
-export const definitionPath = (env: Env, parent: string, uuid: string): string => env.etc('mdevctl.d', parent, uuid);
+export const definitionPath = (env: Env, parent: string, uuid: string): HostPath => env.etc('mdevctl.d', parent, uuid);
 
 /** Byte for byte what mdevctl 1.2.0 writes (serde_json pretty, key order kept, no final newline). */
 export function serializeDefinition(d: Definition): string {

@@ -1,12 +1,11 @@
 /** Plans for creating and removing mdevs (docs/kernel.md §1). */
 import { existsSync, lstatSync } from 'node:fs';
-import type { Env } from '../env.js';
+import { under, vfioNode, type Env } from '../env.js';
 import { readGroupLinkSync } from '../sysfs/attr.js';
 import { BusyError, NotFoundError } from '../errors.js';
-import { parentNames, parentTypeDir, mdevDir, readMdev, readParent, type Mdev, type MdevParent, type MdevType } from '../sysfs/mdev.js';
+import { parentNames, parentTypeDir, mdevDir, readMdev, readParentSync, type Mdev, type MdevParent, type MdevType } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
 import { wait, write, type Step, type WriteStep } from './types.js';
-import { vfioNode } from '../env.js';
 
 export interface CreateRequest {
   parent: string;
@@ -17,7 +16,7 @@ export interface CreateRequest {
 
 /** The parent's type, or a NotFoundError with a did-you-mean. */
 export async function findType(env: Env, parent: string, type: string): Promise<MdevType> {
-  return typeIn(env, parent, await readParent(env, parent), type);
+  return typeIn(env, parent, readParentSync(env, parent), type);
 }
 
 /** findType on a parent already read (null: it is not there), for callers that check several types or use the parent too. */
@@ -44,18 +43,18 @@ function lexists(path: string): boolean {
   }
 }
 
-const removeStep = (env: Env, uuid: string, note: string): WriteStep => write(`${mdevDir(env, uuid)}/remove`, '1', note);
+const removeStep = (env: Env, uuid: string, note: string): WriteStep => write(under(mdevDir(env, uuid), 'remove'), '1', note);
 
 export function createSteps(env: Env, req: CreateRequest, uuid: string): Step[] {
   const dir = mdevDir(env, uuid);
   const steps: Step[] = [
     // The UUID without a newline, as mdevctl writes it.
-    write(`${parentTypeDir(env, req.parent, req.type)}/create`, uuid, `create ${uuid}`, async () =>
+    write(under(parentTypeDir(env, req.parent, req.type), 'create'), uuid, `create ${uuid}`, async () =>
       existsSync(dir) ? [removeStep(env, uuid, `removed ${uuid}`)] : [],
     ),
     wait(`${env.kernelPath(dir)} to appear`, () => existsSync(dir)),
   ];
-  for (const a of req.attrs) steps.push(write(`${dir}/${a.name}`, a.value, `set ${a.name} on ${uuid}`));
+  for (const a of req.attrs) steps.push(write(under(dir, a.name), a.value, `set ${a.name} on ${uuid}`));
   return steps;
 }
 
@@ -72,7 +71,7 @@ export async function planCreate(env: Env, req: CreateRequest): Promise<CreatePl
   const fresh: string[] = [];
   for (const uuid of req.uuids) {
     // One lstat for the usual case, a fresh random UUID: readMdev walks the whole path.
-    const m = lexists(mdevDir(env, uuid)) ? await readMdev(env, uuid) : null;
+    const m = lexists(mdevDir(env, uuid)) ? readMdev(env, uuid) : null;
     if (m === null) {
       fresh.push(uuid);
       continue;
@@ -105,7 +104,7 @@ export interface CreatedPartition {
 /** After the plan ran: each of the request's partitions with the group the kernel gave it. */
 export function createdPartitions(env: Env, req: CreateRequest, plan: CreatePlan): CreatedPartition[] {
   return req.uuids.map((uuid) => {
-    const group = readGroupLinkSync(`${mdevDir(env, uuid)}/iommu_group`);
+    const group = readGroupLinkSync(under(mdevDir(env, uuid), 'iommu_group'));
     return {
       uuid,
       parent: req.parent,
@@ -120,7 +119,7 @@ export function createdPartitions(env: Env, req: CreateRequest, plan: CreatePlan
 /** Removes one mdev; undone by creating it again with the same UUID and type. */
 export function removeSteps(env: Env, m: Mdev, boundedMs?: number): Step[] {
   const dir = mdevDir(env, m.uuid);
-  const recreate = write(`${parentTypeDir(env, m.parent, m.type)}/create`, m.uuid, `recreated ${m.uuid}`);
+  const recreate = write(under(parentTypeDir(env, m.parent, m.type), 'create'), m.uuid, `recreated ${m.uuid}`);
   const step = { ...removeStep(env, m.uuid, `remove ${m.uuid}`), undo: [recreate] };
   if (boundedMs !== undefined) return [{ ...step, boundedMs }];
   return [step, wait(`${env.kernelPath(dir)} to go away`, () => !existsSync(dir))];

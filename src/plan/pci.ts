@@ -4,7 +4,7 @@
  * for the driver link. Each step's undo puts back what it changed.
  */
 import { existsSync } from 'node:fs';
-import type { Env } from '../env.js';
+import { under, type Env, type HostPath } from '../env.js';
 import { NotFoundError } from '../errors.js';
 import { readLinkNameSync } from '../sysfs/attr.js';
 import { pciDir, type PciFunction } from '../sysfs/pci.js';
@@ -13,16 +13,16 @@ import { wait, write, type Step } from './types.js';
 /** vfio-pci and its variant drivers (mlx5_vfio_pci, ...). */
 export const isVfioDriver = (d: string | null): boolean => d !== null && /vfio/.test(d);
 
-export const driverDir = (env: Env, driver: string): string => env.sys('bus/pci/drivers', driver);
+export const driverDir = (env: Env, driver: string): HostPath => env.sys('bus/pci/drivers', driver);
 
-export const currentDriver = (env: Env, address: string): string | null => readLinkNameSync(`${pciDir(env, address)}/driver`);
+export const currentDriver = (env: Env, address: string): string | null => readLinkNameSync(under(pciDir(env, address), 'driver'));
 
 /** "\n" clears driver_override (the kernel stores no override for an empty line). */
 const overrideValue = (o: string | null): string => o ?? '\n';
 
 function setOverride(env: Env, fn: PciFunction, to: string | null): Step[] {
   if (fn.driverOverride === to) return [];
-  const path = `${pciDir(env, fn.address)}/driver_override`;
+  const path = under(pciDir(env, fn.address), 'driver_override');
   const restore = write(path, overrideValue(fn.driverOverride), `restored driver_override of ${fn.address}`);
   const what = to === null ? `clear driver_override of ${fn.address}` : `set driver_override of ${fn.address} to ${to}`;
   return [write(path, overrideValue(to), what, [restore])];
@@ -31,12 +31,12 @@ function setOverride(env: Env, fn: PciFunction, to: string | null): Step[] {
 function unbindFrom(env: Env, fn: PciFunction): Step[] {
   const from = fn.driver;
   if (from === null) return [];
-  const path = `${pciDir(env, fn.address)}/driver_override`;
+  const path = under(pciDir(env, fn.address), 'driver_override');
   return [
-    write(`${driverDir(env, from)}/unbind`, fn.address, `unbind ${fn.address} from ${from}`, [
+    write(under(driverDir(env, from), 'unbind'), fn.address, `unbind ${fn.address} from ${from}`, [
       // The override must allow the old driver again before it can take the device back.
       write(path, overrideValue(fn.driverOverride), `restored driver_override of ${fn.address}`),
-      write(`${driverDir(env, from)}/bind`, fn.address, `rebound ${fn.address} to ${from}`),
+      write(under(driverDir(env, from), 'bind'), fn.address, `rebound ${fn.address} to ${from}`),
     ]),
   ];
 }
@@ -45,7 +45,7 @@ function probe(env: Env, fn: PciFunction, expect: string | null): Step[] {
   const steps: Step[] = [
     write(env.sys('bus/pci/drivers_probe'), fn.address, `probe ${fn.address}`, async () => {
       const now = currentDriver(env, fn.address);
-      return now !== null && now !== fn.driver ? [write(`${driverDir(env, now)}/unbind`, fn.address, `unbound ${fn.address} from ${now}`)] : [];
+      return now !== null && now !== fn.driver ? [write(under(driverDir(env, now), 'unbind'), fn.address, `unbound ${fn.address} from ${now}`)] : [];
     }),
   ];
   if (expect !== null) {

@@ -1,6 +1,6 @@
 /** Plans for changing a PF's VF count (docs/kernel.md §2: a non-zero count goes back to 0 first). */
 import { existsSync } from 'node:fs';
-import type { Env } from '../env.js';
+import { under, type Env } from '../env.js';
 import { readAttrSync } from '../sysfs/attr.js';
 import { pciDir, type PciFunction } from '../sysfs/pci.js';
 import { wait, write, type Step } from './types.js';
@@ -9,11 +9,11 @@ const VF_WAIT_MS = 10_000;
 
 export function sriovSteps(env: Env, pf: PciFunction, vfs: number, autoprobe: boolean | null): Step[] {
   const dir = pciDir(env, pf.address);
-  const numvfs = `${dir}/sriov_numvfs`;
+  const numvfs = under(dir, 'sriov_numvfs');
   const current = pf.sriovNumvfs ?? 0;
   const steps: Step[] = [];
   if (autoprobe !== null) {
-    const path = `${dir}/sriov_drivers_autoprobe`;
+    const path = under(dir, 'sriov_drivers_autoprobe');
     const was = readAttrSync(env, path) !== '0';
     if (was !== autoprobe) {
       steps.push(

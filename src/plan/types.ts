@@ -3,14 +3,14 @@
  * react) a command will make. `--dry-run` prints a plan; executePlan applies
  * it and undoes the steps already done when one fails.
  */
+import type { HostPath } from '../env.js';
 
 /** Steps that undo a step, or a function computing them when undo runs (state known only then). */
 export type Undo = Step[] | (() => Promise<Step[]>);
 
 export interface WriteStep {
   kind: 'write';
-  /** Host path (under env.root). */
-  path: string;
+  path: HostPath;
   /** Exactly the bytes handed to write(2). */
   value: string;
   /** What this write does, for people: "create mdev <uuid>". */
@@ -33,7 +33,7 @@ export interface WaitStep {
 
 export interface ChownStep {
   kind: 'chown';
-  path: string;
+  path: HostPath;
   uid: number;
   gid: number;
   note: string;
@@ -46,7 +46,7 @@ export interface ChownStep {
  */
 export interface FileStep {
   kind: 'file';
-  path: string;
+  path: HostPath;
   content: string | null;
   note: string;
   undo?: Undo;
@@ -58,7 +58,7 @@ export interface Plan {
   steps: Step[];
 }
 
-export const write = (path: string, value: string, note: string, undo?: Undo): WriteStep => ({
+export const write = (path: HostPath, value: string, note: string, undo?: Undo): WriteStep => ({
   kind: 'write',
   path,
   value,

@@ -37,10 +37,6 @@ function readFds(fdDir: string): string[] | null {
   }
 }
 
-export async function findHolders(env: Env): Promise<HolderMap> {
-  return findHoldersSync(env);
-}
-
 export function findHoldersSync(env: Env): HolderMap {
   const out = new HolderMap();
   const proc = env.proc();

@@ -77,11 +77,11 @@ export function groupIds(env: Env): number[] {
     .sort((a, b) => a - b);
 }
 
-export async function readGroup(env: Env, id: number): Promise<IommuGroup | null> {
+export function readGroup(env: Env, id: number): IommuGroup | null {
   return readGroupSync(env, id, new Set(listDirSync(env.dev('vfio'))));
 }
 
-export async function listGroups(env: Env): Promise<IommuGroup[]> {
+export function listGroups(env: Env): IommuGroup[] {
   const vfioNodes = new Set(listDirSync(env.dev('vfio')));
   const out: IommuGroup[] = [];
   for (const id of groupIds(env)) {

@@ -4,7 +4,7 @@
  * mdevs as <parent>/<uuid> (also /sys/bus/mdev/devices/<uuid>).
  */
 import { basename, dirname } from 'node:path';
-import type { Env } from '../env.js';
+import type { Env, HostPath } from '../env.js';
 import { existsSync, intOrWarn, linkTargetSync, listDirSync, NUMA_RANGE, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync, realPathSync, tokenOrWarn } from './attr.js';
 
 import { UUID_RE } from '../validate.js';
@@ -42,12 +42,12 @@ export interface Mdev {
 }
 
 /** Host path of a type's directory (holds `create`). Names must be validated by the caller. */
-export function parentTypeDir(env: Env, parent: string, type: string): string {
+export function parentTypeDir(env: Env, parent: string, type: string): HostPath {
   return env.sys('class/mdev_bus', parent, 'mdev_supported_types', type);
 }
 
 /** Host path of a live mdev's directory (holds `remove`), through /sys/bus/mdev/devices. */
-export function mdevDir(env: Env, uuid: string): string {
+export function mdevDir(env: Env, uuid: string): HostPath {
   return env.sys('bus/mdev/devices', uuid);
 }
 
@@ -83,11 +83,6 @@ function readParentAt(env: Env, name: string, dir: string, wantTypes: boolean): 
   return { name, path: env.kernelPath(dir), numaNode: numa === null || numa < 0 ? null : numa, types };
 }
 
-/** One parent with its types, or null when it is not (or no longer) an mdev parent. */
-export async function readParent(env: Env, name: string): Promise<MdevParent | null> {
-  return readParentSync(env, name, true);
-}
-
 /** `withTypes: false` skips the types (an empty list): for callers that only need path and node. */
 export function readParentSync(env: Env, name: string, withTypes = true): MdevParent | null {
   const dir = realPathSync(env.sys('class/mdev_bus', name));
@@ -95,10 +90,10 @@ export function readParentSync(env: Env, name: string, withTypes = true): MdevPa
   return readParentAt(env, name, dir, withTypes);
 }
 
-export async function listParents(env: Env): Promise<MdevParent[]> {
+export function listParents(env: Env): MdevParent[] {
   const out: MdevParent[] = [];
   for (const name of parentNames(env)) {
-    const p = await readParent(env, name);
+    const p = readParentSync(env, name);
     if (p) out.push(p);
   }
   return out;
@@ -122,7 +117,7 @@ function mdevDrivers(env: Env): Map<string, string> {
  * each mdev's type without reading its mdev_type link, which matters at
  * thousands of devices. Order: parent, then UUID. `only`: that parent's alone.
  */
-export async function listMdevs(env: Env, only?: string): Promise<Mdev[]> {
+export function listMdevs(env: Env, only?: string): Mdev[] {
   const out: Mdev[] = [];
   const drivers = mdevDrivers(env);
   for (const parent of only === undefined ? parentNames(env) : [only]) {
@@ -147,7 +142,7 @@ export async function listMdevs(env: Env, only?: string): Promise<Mdev[]> {
 }
 
 /** One live mdev by UUID (lower case), or null. */
-export async function readMdev(env: Env, uuid: string): Promise<Mdev | null> {
+export function readMdev(env: Env, uuid: string): Mdev | null {
   const dir = realPathSync(mdevDir(env, uuid));
   if (dir === null) return null;
   const type = readLinkNameSync(`${dir}/mdev_type`, { exists: true });

@@ -1,5 +1,5 @@
 /** PCI functions as /sys/bus/pci/devices shows them (docs/kernel.md §2). */
-import type { Env } from '../env.js';
+import type { Env, HostPath } from '../env.js';
 import { linkTargetSync, listDirSync, naturalCompare, NUMA_RANGE, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync, tokenOrWarn } from './attr.js';
 
 const ID_RE = /^0x[0-9a-f]{4}$/i;
@@ -30,7 +30,7 @@ export interface PciFunction {
   netdevs: string[];
 }
 
-export function pciDir(env: Env, address: string): string {
+export function pciDir(env: Env, address: string): HostPath {
   return env.sys('bus/pci/devices', address);
 }
 
@@ -72,17 +72,12 @@ export function readPciSync(env: Env, address: string): PciFunction | null {
   };
 }
 
-/** One function by full address, or null if there is none. */
-export async function readPci(env: Env, address: string): Promise<PciFunction | null> {
-  return readPciSync(env, address);
-}
-
 export function pciAddresses(env: Env): string[] {
   return listDirSync(env.sys('bus/pci/devices'));
 }
 
 /** Every PCI function, by address. */
-export async function listPci(env: Env): Promise<PciFunction[]> {
+export function listPci(env: Env): PciFunction[] {
   const out: PciFunction[] = [];
   for (const a of pciAddresses(env)) {
     const f = readPciSync(env, a);

@@ -7,7 +7,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { BDF_RE, checkBdf, checkName, SHORT_BDF_RE, type DeviceSpec } from '../validate.js';
 import { listDirSync, readGroupLinkSync, realPathSync } from './attr.js';
 import { groupIds, readGroup } from './iommu.js';
-import { parentNames, readParent, type MdevParent, type MdevType } from './mdev.js';
+import { parentNames, readParentSync, type MdevParent, type MdevType } from './mdev.js';
 import { isBridge } from './pci.js';
 import { didYouMean } from './suggest.js';
 
@@ -46,8 +46,8 @@ function resolvePci(env: Env, address: string): ResolvedPci {
   return { kind: 'pci', address, group: readGroupLinkSync(`${dir}/iommu_group`), sysfsPath: env.kernelPath(dir), vfioName: address };
 }
 
-async function resolveGroup(env: Env, id: number): Promise<ResolvedDevice> {
-  const group = await readGroup(env, id);
+function resolveGroup(env: Env, id: number): ResolvedDevice {
+  const group = readGroup(env, id);
   if (group === null) {
     const ids = groupIds(env).map(String);
     throw new NotFoundError(`no IOMMU group ${id}${didYouMean(String(id), ids)}`, 'accelctl groups lists the IOMMU groups');
@@ -66,7 +66,7 @@ async function resolveGroup(env: Env, id: number): Promise<ResolvedDevice> {
   return only.bus === 'mdev' ? resolveMdev(env, only.name) : resolvePci(env, only.name);
 }
 
-export async function resolveDevice(env: Env, spec: DeviceSpec): Promise<ResolvedDevice> {
+export function resolveDevice(env: Env, spec: DeviceSpec): ResolvedDevice {
   switch (spec.kind) {
     case 'mdev':
       return resolveMdev(env, spec.uuid);
@@ -81,9 +81,9 @@ export async function resolveDevice(env: Env, spec: DeviceSpec): Promise<Resolve
  * The mdev parent a user named (`mtty`, `0000:81:00.0` or `81:00.0`), with its
  * types; NotFoundError with a did-you-mean when there is none.
  */
-export async function resolveParent(env: Env, value: string): Promise<MdevParent> {
+export function resolveParent(env: Env, value: string): MdevParent {
   const name = SHORT_BDF_RE.test(value.toLowerCase()) || BDF_RE.test(value.toLowerCase()) ? checkBdf(value) : checkName(value, 'parent');
-  const parent = await readParent(env, name);
+  const parent = readParentSync(env, name);
   if (parent) return parent;
   const names = parentNames(env);
   const hint = names.length === 0 ? 'no mdev parents found (is an mdev driver loaded?)' : `mdev parents: ${names.join(', ')}`;

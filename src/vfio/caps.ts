@@ -3,11 +3,7 @@
  * at offsets from the start of the info struct. Decoded per known id; unknown
  * ids are kept with their id and version so nothing is hidden.
  */
-import {
-  capDmaAvail, capHeader, capIovaRange, capMigration, capSparseMmap, capType, decode,
-  IOMMU_CAP, iovaRange, nameOf, REGION_CAP, sparseMmapArea,
-  type Decoded, type FieldType, type Struct,
-} from './structs.js';
+import { capDmaAvail, capHeader, capIovaRange, capMigration, capSparseMmap, capType, decode, IOMMU_CAP, iovaRange, nameOf, REGION_CAP, sparseMmapArea, type Decoded, type FieldType, type Struct } from './structs.js';
 
 export interface CapHeaderAt {
   id: number;

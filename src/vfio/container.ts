@@ -1,9 +1,7 @@
 /** The VFIO container (/dev/vfio/vfio): API version, extensions, the IOMMU and its DMA mappings. */
 import { iommuCaps, type IommuCap } from './caps.js';
 import { closeAll, kcall, type VfioIo } from './io.js';
-import {
-  decode, dmaMap, dmaUnmap, DMA_MAP_FLAGS, encode, EXTENSIONS, flagNames, IOCTL, IOMMU_INFO_FLAGS, iommuType1Info, queryWithCaps,
-} from './structs.js';
+import { decode, dmaMap, dmaUnmap, DMA_MAP_FLAGS, encode, EXTENSIONS, flagNames, IOCTL, IOMMU_INFO_FLAGS, iommuType1Info, queryWithCaps } from './structs.js';
 
 export interface IommuInfo {
   flags: string[];

@@ -7,10 +7,7 @@ import { FailedError, KernelError } from '../errors.js';
 import { regionCaps, type RegionCap } from './caps.js';
 import { closeAll, kcall, type VfioIo } from './io.js';
 import { SysError, type Mapping } from './sys.js';
-import {
-  decode, DEVICE_FLAGS, deviceInfo, encode, flagNames, IOCTL, IRQ_INFO_FLAGS, IRQ_SET, irqInfo, irqSet,
-  queryWithCaps, REGION_FLAGS, regionInfo,
-} from './structs.js';
+import { decode, DEVICE_FLAGS, deviceInfo, encode, flagNames, IOCTL, IRQ_INFO_FLAGS, IRQ_SET, irqInfo, irqSet, queryWithCaps, REGION_FLAGS, regionInfo } from './structs.js';
 
 export interface DeviceInfo {
   flags: number;

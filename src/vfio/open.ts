@@ -56,7 +56,7 @@ function openNode(io: VfioIo, env: Env, kernelPath: string, what: string): numbe
 
 /** A user's device argument -> the sysfs device, refusing one no VFIO driver holds (nothing to open). */
 export async function resolveVfioDevice(env: Env, arg: string): Promise<ResolvedDevice> {
-  const dev = await resolveDevice(env, parseDeviceSpec(arg));
+  const dev = resolveDevice(env, parseDeviceSpec(arg));
   if (dev.kind === 'pci') {
     const driver = readLinkNameSync(env.path(`${dev.sysfsPath}/driver`));
     if (driver === null || !driver.startsWith('vfio')) {
@@ -88,7 +88,7 @@ export async function openSession(io: VfioIo, env: Env, dev: ResolvedDevice, pha
     cleanup.unshift(() => group.close());
     const viable = phase('group viable', () => group.status().viable, (v) => `${groupPath} ${v ? 'viable' : 'not viable'}`);
     if (!viable) {
-      const blockers = (await readGroup(env, dev.group))?.blockers ?? [];
+      const blockers = (readGroup(env, dev.group))?.blockers ?? [];
       throw new FailedError(
         `IOMMU group ${dev.group} is not viable${blockers.length ? `: ${blockers.join(', ')} not bound to a VFIO driver` : ''}`,
         'bind every member of the group to vfio-pci (accelctl groups shows them)',

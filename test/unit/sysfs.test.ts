@@ -3,15 +3,25 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MalformedError, NotFoundError, UsageError } from '../../src/errors.js';
 import { linkTargetSync, listDirSync, readAttrSync, readIntSync, readLinkNameSync } from '../../src/sysfs/attr.js';
-import { findHolders } from '../../src/sysfs/holders.js';
+import { findHoldersSync } from '../../src/sysfs/holders.js';
 import { listGroups, readGroup } from '../../src/sysfs/iommu.js';
-import { listMdevs, listParents, mdevDir, parentTypeDir, readMdev, readParent } from '../../src/sysfs/mdev.js';
+import { listMdevs, listParents, mdevDir, parentTypeDir, readMdev, readParentSync } from '../../src/sysfs/mdev.js';
 import { distance, listNodesSync, nodeOfCpu, parseCpulist } from '../../src/sysfs/numa.js';
-import { listPci, pciDir, readPci } from '../../src/sysfs/pci.js';
+import { listPci, pciDir, readPciSync } from '../../src/sysfs/pci.js';
 import { resolveDevice, resolveParent, resolveType } from '../../src/sysfs/resolve.js';
 import { editDistance, suggest } from '../../src/sysfs/suggest.js';
 import { parseDeviceSpec } from '../../src/validate.js';
 import { profileTree, type Tree } from './inventory/helpers.js';
+
+/** What a synchronous call throws (the sysfs readers are synchronous). */
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}
 
 const M1 = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
 const M2 = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1002';
@@ -59,7 +69,7 @@ describe('attribute primitives', () => {
 
 describe('mdev parents, types and devices', () => {
   it('lists the mtty parent with its kernel path and types as sysfs shows them', async () => {
-    const parents = await listParents(t.env);
+    const parents = listParents(t.env);
     expect(parents).toEqual([
       {
         name: 'mtty',
@@ -71,40 +81,40 @@ describe('mdev parents, types and devices', () => {
         ],
       },
     ]);
-    expect(await readParent(t.env, 'nosuch')).toBeNull();
+    expect(readParentSync(t.env, 'nosuch')).toBeNull();
   });
 
   it('lists live mdevs with type, group, driver and kernel path', async () => {
-    const mdevs = await listMdevs(t.env);
+    const mdevs = listMdevs(t.env);
     expect(mdevs).toEqual([
       { uuid: M1, parent: 'mtty', type: 'mtty-1', iommuGroup: 13, driver: 'mtty', path: `/sys/devices/virtual/mtty/mtty/${M1}` },
       { uuid: M2, parent: 'mtty', type: 'mtty-2', iommuGroup: 14, driver: 'mtty', path: `/sys/devices/virtual/mtty/mtty/${M2}` },
     ]);
-    expect(await readMdev(t.env, M2)).toEqual(mdevs[1]);
-    expect(await readMdev(t.env, '00000000-0000-0000-0000-000000000000')).toBeNull();
+    expect(readMdev(t.env, M2)).toEqual(mdevs[1]);
+    expect(readMdev(t.env, '00000000-0000-0000-0000-000000000000')).toBeNull();
   });
 });
 
 describe('PCI functions', () => {
   it('reads ids, class, driver, override, NUMA, group, SR-IOV and netdevs', async () => {
-    const all = await listPci(t.env);
+    const all = listPci(t.env);
     expect(all.map((f) => f.address)).toContain('0000:81:00.0');
-    const edu0 = await readPci(t.env, '0000:41:00.0');
+    const edu0 = readPciSync(t.env, '0000:41:00.0');
     expect(edu0).toMatchObject({ vendor: '0x1234', device: '0x11e8', class: '0x00ff00', driver: 'vfio-pci', driverOverride: 'vfio-pci', numaNode: 0, localCpulist: '0', iommuGroup: 12, isMdevParent: false });
-    const edu1 = await readPci(t.env, '0000:81:00.0');
+    const edu1 = readPciSync(t.env, '0000:81:00.0');
     // "(null)" is how the kernel says no override; -1 is no node.
     expect(edu1).toMatchObject({ driver: null, driverOverride: null, numaNode: 1, iommuGroup: 10 });
-    expect(await readPci(t.env, '0000:01:00.0')).toMatchObject({ sriovTotalvfs: 2, sriovNumvfs: 1, virtfns: ['0000:01:00.1'], physfn: null, numaNode: null });
-    expect(await readPci(t.env, '0000:01:00.1')).toMatchObject({ physfn: '0000:01:00.0', virtfns: [], sriovTotalvfs: null });
-    expect((await readPci(t.env, '0000:00:03.0'))?.netdevs).toEqual(['eth0']);
-    expect(await readPci(t.env, '0000:99:00.0')).toBeNull();
+    expect(readPciSync(t.env, '0000:01:00.0')).toMatchObject({ sriovTotalvfs: 2, sriovNumvfs: 1, virtfns: ['0000:01:00.1'], physfn: null, numaNode: null });
+    expect(readPciSync(t.env, '0000:01:00.1')).toMatchObject({ physfn: '0000:01:00.0', virtfns: [], sriovTotalvfs: null });
+    expect((readPciSync(t.env, '0000:00:03.0'))?.netdevs).toEqual(['eth0']);
+    expect(readPciSync(t.env, '0000:99:00.0')).toBeNull();
     expect(pciDir(t.env, '0000:41:00.0')).toBe(join(t.root, 'sys/bus/pci/devices/0000:41:00.0'));
   });
 });
 
 describe('IOMMU groups and viability', () => {
   it('a group with host-driver members is not viable and names them; bridges do not count', async () => {
-    const groups = await listGroups(t.env);
+    const groups = listGroups(t.env);
     const g7 = groups.find((g) => g.id === 7)!;
     expect(g7.viable).toBe(false);
     expect(g7.blockers).toEqual(['0000:00:1f.0 (lpc_ich)', '0000:00:1f.2 (ahci)', '0000:00:1f.3 (i801_smbus)']);
@@ -115,7 +125,7 @@ describe('IOMMU groups and viability', () => {
   });
 
   it('an mdev group reads type unknown and name vfio-noiommu', async () => {
-    expect(await readGroup(t.env, 13)).toEqual({
+    expect(readGroup(t.env, 13)).toEqual({
       id: 13,
       type: 'unknown',
       name: 'vfio-noiommu',
@@ -125,7 +135,7 @@ describe('IOMMU groups and viability', () => {
       vfioDevice: '/dev/vfio/13',
       vfioNodeExists: true,
     });
-    expect(await readGroup(t.env, 99)).toBeNull();
+    expect(readGroup(t.env, 99)).toBeNull();
   });
 });
 
@@ -152,7 +162,7 @@ describe('NUMA', () => {
 
 describe('holders', () => {
   it('finds the process holding /dev/vfio/13, with its command', async () => {
-    const h = await findHolders(t.env);
+    const h = findHoldersSync(t.env);
     expect([...h.entries()]).toEqual([[13, [{ pid: 4242, command: 'qemu-system-x86' }]]]);
     expect(h.partial).toBe(false);
   });
@@ -165,7 +175,7 @@ describe('holders', () => {
       writeFileSync(join(tree.root, 'proc/77/fd'), '');
       // Non-numeric entries are not processes.
       mkdirSync(join(tree.root, 'proc/sys'));
-      const h = await findHolders(tree.env);
+      const h = findHoldersSync(tree.env);
       expect(h.get(13)).toHaveLength(1);
       expect(h.partial).toBe(true);
     } finally {
@@ -176,34 +186,34 @@ describe('holders', () => {
 
 describe('resolving devices and names', () => {
   it('resolves an mdev, a short PCI address and a single-device group', async () => {
-    expect(await resolveDevice(t.env, parseDeviceSpec(M1))).toEqual({ kind: 'mdev', uuid: M1, group: 13, sysfsPath: `/sys/devices/virtual/mtty/mtty/${M1}`, vfioName: M1 });
-    expect(await resolveDevice(t.env, parseDeviceSpec('41:00.0'))).toEqual({
+    expect(resolveDevice(t.env, parseDeviceSpec(M1))).toEqual({ kind: 'mdev', uuid: M1, group: 13, sysfsPath: `/sys/devices/virtual/mtty/mtty/${M1}`, vfioName: M1 });
+    expect(resolveDevice(t.env, parseDeviceSpec('41:00.0'))).toEqual({
       kind: 'pci',
       address: '0000:41:00.0',
       group: 12,
       sysfsPath: '/sys/devices/pci0000:40/0000:40:00.0/0000:41:00.0',
       vfioName: '0000:41:00.0',
     });
-    expect(await resolveDevice(t.env, parseDeviceSpec('/dev/vfio/13'))).toMatchObject({ kind: 'mdev', uuid: M1 });
-    expect(await resolveDevice(t.env, parseDeviceSpec('group:12'))).toMatchObject({ kind: 'pci', address: '0000:41:00.0' });
+    expect(resolveDevice(t.env, parseDeviceSpec('/dev/vfio/13'))).toMatchObject({ kind: 'mdev', uuid: M1 });
+    expect(resolveDevice(t.env, parseDeviceSpec('group:12'))).toMatchObject({ kind: 'pci', address: '0000:41:00.0' });
   });
 
   it('a multi-device group is ambiguous and lists its members', async () => {
-    const err = await resolveDevice(t.env, parseDeviceSpec('group:7')).catch((e: unknown) => e);
+    const err = thrown(() => resolveDevice(t.env, parseDeviceSpec('group:7')));
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toBe('IOMMU group 7 holds several devices (0000:00:1f.0, 0000:00:1f.2, 0000:00:1f.3)');
   });
 
   it('missing devices are NotFound, with a did-you-mean when a near name exists', async () => {
     const near = M1.replace('509f', '509e');
-    await expect(resolveDevice(t.env, parseDeviceSpec(near))).rejects.toThrow(new RegExp(`no mdev ${near}; did you mean ${M1}\\?`));
-    await expect(resolveDevice(t.env, parseDeviceSpec('0000:00:03.1'))).rejects.toThrow(/no PCI function 0000:00:03.1; did you mean 0000:00:03.0\?/);
-    await expect(resolveDevice(t.env, parseDeviceSpec('group:99'))).rejects.toBeInstanceOf(NotFoundError);
-    await expect(resolveParent(t.env, 'mty')).rejects.toThrow('no mdev parent mty; did you mean mtty?');
-    const mtty = await resolveParent(t.env, 'mtty');
+    expect(() => resolveDevice(t.env, parseDeviceSpec(near))).toThrow(new RegExp(`no mdev ${near}; did you mean ${M1}\\?`));
+    expect(() => resolveDevice(t.env, parseDeviceSpec('0000:00:03.1'))).toThrow(/no PCI function 0000:00:03.1; did you mean 0000:00:03.0\?/);
+    expect(thrown(() => resolveDevice(t.env, parseDeviceSpec('group:99')))).toBeInstanceOf(NotFoundError);
+    expect(() => resolveParent(t.env, 'mty')).toThrow('no mdev parent mty; did you mean mtty?');
+    const mtty = resolveParent(t.env, 'mtty');
     expect(resolveType(mtty, 'mtty-2').availableInstances).toBe(10);
     expect(() => resolveType(mtty, 'mtty-3')).toThrow(/parent mtty has no type mtty-3; did you mean mtty-1\?/);
-    await expect(resolveParent(t.env, '../etc')).rejects.toBeInstanceOf(UsageError);
+    expect(thrown(() => resolveParent(t.env, '../etc'))).toBeInstanceOf(UsageError);
   });
 
   it('suggest picks the nearest plausible name, or none', () => {
@@ -220,8 +230,8 @@ describe('a tree that changes or lies under us', () => {
     const tree = profileTree('two-node');
     try {
       writeFileSync(join(parentTypeDir(tree.env, 'mtty', 'mtty-1'), 'available_instances'), 'abc\n');
-      const parents = await listParents(tree.env);
-      await listParents(tree.env);
+      const parents = listParents(tree.env);
+      listParents(tree.env);
       expect(parents.find((p) => p.name === 'mtty')!.types.find((t) => t.id === 'mtty-1')!.availableInstances).toBeNull();
       expect(tree.env.warnings).toEqual(['malformed /sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-1/available_instances: "abc" is not an integer in 0..2147483647: shown as unknown']);
     } finally {
@@ -233,12 +243,12 @@ describe('a tree that changes or lies under us', () => {
     const tree = profileTree('two-node');
     try {
       symlinkSync('../../devices/virtual/ghost/ghost', join(tree.root, 'sys/class/mdev_bus/ghost'));
-      expect((await listParents(tree.env)).map((p) => p.name)).toEqual(['mtty']);
-      expect(await readParent(tree.env, 'ghost')).toBeNull();
+      expect((listParents(tree.env)).map((p) => p.name)).toEqual(['mtty']);
+      expect(readParentSync(tree.env, 'ghost')).toBeNull();
       const m = mdevDir(tree.env, M1);
       unlinkSync(`${m}/mdev_type`);
       symlinkSync('../mdev_supported_types/mtty-9', `${m}/mdev_type`);
-      expect(await readMdev(tree.env, M1)).toBeNull();
+      expect(readMdev(tree.env, M1)).toBeNull();
     } finally {
       tree.dispose();
     }
@@ -249,13 +259,13 @@ describe('a tree that changes or lies under us', () => {
     try {
       // The type still lists M1, but its directory is gone (removed mid-walk).
       rmSync(join(tree.root, 'sys/devices/virtual/mtty/mtty', M1), { recursive: true });
-      expect((await listMdevs(tree.env)).map((m) => m.uuid)).toEqual([M2]);
+      expect((listMdevs(tree.env)).map((m) => m.uuid)).toEqual([M2]);
       // A type dir emptied under us is skipped; the parent's link dangling drops the parent.
       rmSync(join(parentTypeDir(tree.env, 'mtty', 'mtty-2'), 'available_instances'));
-      expect((await listParents(tree.env))[0]?.types.map((x) => x.id)).toEqual(['mtty-1']);
+      expect((listParents(tree.env))[0]?.types.map((x) => x.id)).toEqual(['mtty-1']);
       rmSync(join(tree.root, 'sys/devices/virtual/mtty'), { recursive: true });
-      expect(await listParents(tree.env)).toEqual([]);
-      expect(await listMdevs(tree.env)).toEqual([]);
+      expect(listParents(tree.env)).toEqual([]);
+      expect(listMdevs(tree.env)).toEqual([]);
     } finally {
       tree.dispose();
     }
@@ -269,7 +279,7 @@ describe('a tree that changes or lies under us', () => {
         const f = join(pciDir(tree.env, '0000:81:00.0'), 'local_cpulist');
         rmSync(f);
         mkdirSync(f);
-        await expect(readPci(tree.env, '0000:81:00.0')).rejects.toThrow(/read \/sys\/.*local_cpulist: EISDIR/);
+        expect(() => readPciSync(tree.env, '0000:81:00.0')).toThrow(/read \/sys\/.*local_cpulist: EISDIR/);
       } finally {
         tree.dispose();
       }
@@ -278,7 +288,7 @@ describe('a tree that changes or lies under us', () => {
       try {
         const f = join(pciDir(tree.env, '0000:81:00.0'), 'local_cpulist');
         chmodSync(f, 0);
-        expect((await readPci(tree.env, '0000:81:00.0'))?.localCpulist).toBeNull();
+        expect((readPciSync(tree.env, '0000:81:00.0'))?.localCpulist).toBeNull();
       } finally {
         tree.dispose();
       }

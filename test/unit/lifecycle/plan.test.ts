@@ -1,20 +1,20 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../../src/errors.js';
 import { dryRunOutcome } from '../../../src/plan/dryrun.js';
 import { executePlan, PlanError } from '../../../src/plan/execute.js';
 import { wait, write, type Plan } from '../../../src/plan/types.js';
 import { makeHarness, type Harness } from './harness.js';
+import { under, type HostPath } from '../../../src/env.js';
 
 let h: Harness;
 afterEach(() => h?.cleanup());
 
-function files(h: Harness, names: string[]) {
-  const dir = path.join(h.root, 'scratch');
+function files(h: Harness, names: string[]): HostPath[] {
+  const dir = h.env.path('/scratch');
   fs.mkdirSync(dir, { recursive: true });
   return names.map((n) => {
-    const p = path.join(dir, n);
+    const p = under(dir, n);
     fs.writeFileSync(p, 'orig');
     return p;
   });
@@ -62,7 +62,7 @@ describe('executePlan', () => {
     h = makeHarness();
     const [a, b] = files(h, ['a', 'b']);
     h.kernel.failures.set('/scratch/b', 'EBUSY');
-    const plan: Plan = { steps: [write(a!, 'A', 'set a', [write(path.join(h.root, 'scratch/gone'), 'x', 'restored a')]), write(b!, 'B', 'set b')] };
+    const plan: Plan = { steps: [write(a!, 'A', 'set a', [write(h.env.path('/scratch/gone'), 'x', 'restored a')]), write(b!, 'B', 'set b')] };
     const err = await executePlan(h.ctx, h.kernel, plan).catch((e) => e);
     expect(err.exitCode).toBe(EXIT.busy);
     expect(err.message).toMatch(/^write "B" to \/scratch\/b: EBUSY; NOT undone: set a \(.*scratch\/gone does not exist/);

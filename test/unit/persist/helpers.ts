@@ -35,7 +35,7 @@ export function defs(h: Harness): Record<string, string> {
 
 /** The live layout as "parent uuid type" lines, sorted. */
 export async function layout(h: Harness): Promise<string[]> {
-  return (await listMdevs(h.env)).map((m) => `${m.parent} ${m.uuid} ${m.type}`).sort();
+  return (listMdevs(h.env)).map((m) => `${m.parent} ${m.uuid} ${m.type}`).sort();
 }
 
 export async function fails(p: Promise<unknown>): Promise<{ exitCode: number; message: string; hint?: string }> {
