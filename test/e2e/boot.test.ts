@@ -50,7 +50,7 @@ describe('boot path: udev starts the auto definitions (host with /lib/modules/<k
     const again = await out(`sh ${shq(`${REPO}/contrib/install.sh`)} install`);
     expect(again.split('\n').filter((l) => l.includes('wrote') || l.includes('linked'))).toEqual([]);
     const rule = await out('cat /etc/udev/rules.d/60-accelctl.rules');
-    const run = `${await out('command -v node')} ${ACCELCTL_BIN.includes(' ') ? `'${ACCELCTL_BIN}'` : ACCELCTL_BIN} start --auto --parent %k`;
+    const run = `/usr/bin/env ACCELCTL_LOCK_TIMEOUT=120 ${await out('command -v node')} ${ACCELCTL_BIN.includes(' ') ? `'${ACCELCTL_BIN}'` : ACCELCTL_BIN} start --auto --parent %k`;
     expect(rule).toContain(`ACTION=="change", ENV{MDEV_STATE}=="registered", TEST=="/etc/mdevctl.d/$kernel", RUN+="${run}"`);
     expect(await out('grep ^ExecStart= /etc/systemd/system/accelctl-auto.service')).toMatch(/^ExecStart=\S*node .*accelctl"? start --auto$/);
   });

@@ -80,6 +80,7 @@ export class ConsoleWatcher {
   push(chunk: string): string | null;
 }
 export function hostModulesPrefix(kver: string): string[];
+export function bootWorthRetrying(e: unknown): boolean;
 export function ensureSandbox(): Promise<void>;
 export function sandboxInfo(): SandboxInfo;
 export function qemuArgs(o: {

@@ -43,14 +43,15 @@ describe('contrib/install.sh', () => {
       `install.sh: wrote ${prefix}/${UNIT}`,
       `install.sh: linked ${prefix}/${WANTS} (enabled)`,
     ]);
-    const run = `'${tools}/node' '${tools}/accelctl' start --auto --parent %k`;
+    const run = `/usr/bin/env ACCELCTL_LOCK_TIMEOUT=120 '${tools}/node' '${tools}/accelctl' start --auto --parent %k`;
     const rules = read(RULE).split('\n').filter((l) => l.startsWith('ACTION'));
     expect(rules).toEqual([
       `ACTION=="change", ENV{MDEV_STATE}=="registered", TEST=="/etc/mdevctl.d/$kernel", RUN+="${run}"`,
-      `ACTION=="add", TEST=="/etc/mdevctl.d/$kernel", RUN+="${run}"`,
+      `ACTION=="add", SUBSYSTEM!="module", TEST=="/etc/mdevctl.d/$kernel", RUN+="${run}"`,
     ]);
     expect(read(UNIT)).toContain(`\nExecStart="${tools}/node" "${tools}/accelctl" start --auto\n`);
     expect(read(UNIT)).toContain('\nType=oneshot\n');
+    expect(read(UNIT)).toContain('\nEnvironment=ACCELCTL_LOCK_TIMEOUT=120\n');
     expect(read(UNIT)).toContain('\nWantedBy=multi-user.target\n');
     expect(fs.readlinkSync(path.join(prefix, WANTS))).toBe('../accelctl-auto.service');
     expect(read(RULE).split('\n')[0]).toMatch(/^# Installed by accelctl contrib\/install\.sh/);
@@ -62,7 +63,7 @@ describe('contrib/install.sh', () => {
     const node = spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8' }).stdout.trim();
     const bin = path.join(REPO, 'bin/accelctl');
     const q = (p: string) => (/\s/.test(p) ? `'${p}'` : p);
-    expect(read(RULE)).toContain(`RUN+="${q(node)} ${q(bin)} start --auto --parent %k"`);
+    expect(read(RULE)).toContain(`RUN+="/usr/bin/env ACCELCTL_LOCK_TIMEOUT=120 ${q(node)} ${q(bin)} start --auto --parent %k"`);
   });
 
   it('a second install changes nothing and says so', () => {

@@ -3,7 +3,7 @@
 // reaches the guest through the kernel command line.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConsoleWatcher, octalArg } from '../sandbox/guest.js';
+import { bootWorthRetrying, ConsoleWatcher, octalArg } from '../sandbox/guest.js';
 
 /** Feeds `text` to a fresh watcher in chunks of `size` characters, as QEMU's file chardev grows. */
 function feed(text: string, size: number): { watcher: ConsoleWatcher; firstAt: number | null } {
@@ -90,4 +90,16 @@ describe('the checkout path on the kernel command line', () => {
     }
   });
 
+});
+
+describe('which boot failure is worth one more boot', () => {
+  it('only the kernel\'s early IO-APIC timer panic (TCG timing), not a guest that says why or another panic', () => {
+    const fatal = (line: string) => new Error(`guest failed to boot: ${line}\n--- console tail ---\n...`);
+    const timer = new ConsoleWatcher().push("[    0.020000] Kernel panic - not syncing: timer doesn't work through Interrupt-remapped IO-APIC\n")!;
+    expect(bootWorthRetrying(fatal(timer))).toBe(true);
+    expect(bootWorthRetrying(fatal('sandbox-init: FATAL: module vfio did not load (x)'))).toBe(false);
+    expect(bootWorthRetrying(fatal('Kernel panic - not syncing: VFS: Unable to mount root fs'))).toBe(false);
+    expect(bootWorthRetrying(new Error('guest did not come up within 240000 ms'))).toBe(false);
+    expect(bootWorthRetrying('guest failed to boot: ' + timer)).toBe(false);
+  });
 });
