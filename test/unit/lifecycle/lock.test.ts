@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Env } from '../../../src/env.js';
@@ -166,5 +166,28 @@ describe('lock', () => {
     fs.linkSync(victim, lockPath(env));
     await expect(acquireLock(env, 'create')).rejects.toThrow('not a plain file of its own');
     expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
+  });
+});
+
+describe('koffi stays off the inventory path', () => {
+  it('list, types, topology and groups never load koffi; a mutating command loads it for the lock', () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'accelctl-koffi-'));
+    const hook = path.join(root, 'hook.cjs');
+    fs.writeFileSync(
+      hook,
+      "const M = require('module'); const load = M._load; M._load = function (r, ...a) { if (r === 'koffi') process.stderr.write('koffi loaded\\n'); return load.call(this, r, ...a); };\n",
+    );
+    const tree = path.join(root, 'tree');
+    fs.cpSync(path.join(repo, 'test/fixtures/machines/qemu-6.1'), tree, { recursive: true, verbatimSymlinks: true });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['-r', hook, path.join(repo, 'bin/accelctl'), '--root', tree, ...args], { encoding: 'utf8', timeout: 30_000 });
+    for (const cmd of ['list', 'types', 'topology', 'groups']) {
+      const r = run([cmd]);
+      expect(r.status, cmd).toBe(0);
+      expect(r.stderr, cmd).not.toContain('koffi loaded');
+    }
+    const d = run(['define', '--parent', 'mtty', '--type', 'mtty-1']);
+    expect(d.status).toBe(0);
+    expect(d.stderr).toContain('koffi loaded');
   });
 });
