@@ -37,7 +37,7 @@ function __accelctl_arg
         end
         switch $w
             case '-*=*'
-            case --root --color --parent --type --uuid --near-node --near-cpu --count --attr --driver --owner --vfs --del-attr -f --file -c --config -o --output --profile --iterations --timeout --format
+            case --root --color --parent --type --uuid --near-node --near-cpu --count --attr --driver --owner --vfs --del-attr -f --file -c --config -o --output --profile --iterations --timeout --format --expect --jobs
                 set skip 1
             case '-*' '*=*'
             case '*'
@@ -138,10 +138,14 @@ complete -c accelctl -n '__fish_seen_subcommand_from export' -s o -l output -x -
 complete -c accelctl -n '__fish_seen_subcommand_from export' -s c -l config -x -d 'name of the config in the file'
 complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l profile -x -a 'auto generic mtty edu' -d 'which checks to run'
 complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l iterations -x -d 'work items per queue test (default: per profile)'
-complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l timeout -x -d 'fail a step that takes longer (default 10)'
+complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l timeout -x -d 'how long each wait for the device may take: 30s, 2m, 500ms, or seconds (default 10s)'
 complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l format -x -a 'text json junit' -d 'report format (--json = json)'
 complete -c accelctl -n '__fish_seen_subcommand_from selftest; and __accelctl_arg 0' -a '(__accelctl_host devices)'
 complete -c accelctl -n '__fish_seen_subcommand_from health' -l format -x -a 'text json junit prometheus' -d 'report format (--json = json)'
 complete -c accelctl -n '__fish_seen_subcommand_from health' -l output -r -F -d 'write the report to this file instead of stdout'
+complete -c accelctl -n '__fish_seen_subcommand_from health' -l allow-none -d 'finding no device is a pass (by default it is exit 1)'
+complete -c accelctl -n '__fish_seen_subcommand_from health' -l expect -x -d 'exactly this many devices: fewer or more is exit 1'
+complete -c accelctl -n '__fish_seen_subcommand_from health' -l jobs -x -d 'self-tests run at a time, one per IOMMU group (default 4; 1: one after another)'
+complete -c accelctl -n '__fish_seen_subcommand_from health' -l timeout -x -d 'how long each wait for a device may take: 30s, 2m, 500ms, or seconds (default 10s)'
 complete -c accelctl -n '__fish_seen_subcommand_from health; and __accelctl_arg 0 more' -a '(__accelctl_host devices)'
 complete -c accelctl -n '__fish_seen_subcommand_from completion; and __accelctl_arg 0' -a 'bash zsh fish'

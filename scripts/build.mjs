@@ -3,7 +3,8 @@
 //                         finds the command word, loads that command's bundle;
 //   dist/cmd/<name>.cjs   the whole program with only that command's code (the
 //                         other commands are stubs): a run loads one file;
-//   dist/cmd/all.cjs      every command, for help, version and usage errors.
+//   dist/cmd/all.cjs      every command, for help, version and usage errors;
+//   dist/selftest-worker.cjs  a worker thread of `health` (src/selftest/worker.ts).
 // Why not ES modules with split chunks: Node 20's ES module loader costs ~10 ms
 // a run before any of our code, and a run loaded ~14 chunks. Shared code is
 // repeated in each bundle; that is disk, not start-up.
@@ -62,7 +63,8 @@ try {
     outfile: `${next}/accelctl.cjs`,
     define: { ...common.define, ACCELCTL_COMMANDS: JSON.stringify(names), ACCELCTL_GLOBAL_VALUED: JSON.stringify(globalValued) },
   });
-  const results = await Promise.all([...bundles, dispatcher]);
+  const worker = build({ ...common, entryPoints: ['src/selftest/worker.ts'], outfile: `${next}/selftest-worker.cjs` });
+  const results = await Promise.all([...bundles, dispatcher, worker]);
   for (const [name, entry] of lazy) results.push(await build({ ...common, entryPoints: [entry], outfile: `${next}/lazy/${name}.cjs` }));
   // dist/meta.json: the inputs of every output (the bundle tests read it).
   const outputs = Object.assign({}, ...results.map((r) => r.metafile.outputs));
@@ -71,7 +73,7 @@ try {
     mkdirSync(`${dist}/${dir}`, { recursive: true });
     for (const f of readdirSync(`${next}/${dir}`)) renameSync(`${next}/${dir}/${f}`, `${dist}/${dir}/${f}`);
   }
-  for (const f of ['meta.json', 'accelctl.cjs.map', 'accelctl.cjs']) renameSync(`${next}/${f}`, `${dist}/${f}`);
+  for (const f of ['meta.json', 'selftest-worker.cjs.map', 'selftest-worker.cjs', 'accelctl.cjs.map', 'accelctl.cjs']) renameSync(`${next}/${f}`, `${dist}/${f}`);
 } catch (err) {
   if (err && !err.errors) console.error(err);
   process.exitCode = 1;

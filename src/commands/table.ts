@@ -231,7 +231,7 @@ export const TABLE: readonly CommandSpec[] = [
     options: [
       { flags: '--profile <profile>', description: 'which checks to run', choices: ['auto', 'generic', 'mtty', 'edu'], default: 'auto' },
       { flags: '--iterations <n>', description: 'work items per queue test (default: per profile)' },
-      { flags: '--timeout <seconds>', description: 'fail a step that takes longer (default 10)' },
+      { flags: '--timeout <duration>', description: 'how long each wait for the device may take: 30s, 2m, 500ms, or seconds (default 10s)' },
       { flags: '--format <format>', description: 'report format (--json = json)', choices: ['text', 'json', 'junit'] },
     ],
     mutates: false,
@@ -245,6 +245,10 @@ export const TABLE: readonly CommandSpec[] = [
     options: [
       { flags: '--format <format>', description: 'report format (--json = json)', choices: ['text', 'json', 'junit', 'prometheus'] },
       { flags: '--output <file>', description: 'write the report to this file instead of stdout' },
+      { flags: '--allow-none', description: 'finding no device is a pass (by default it is exit 1)', conflicts: 'expect' },
+      { flags: '--expect <n>', description: 'exactly this many devices: fewer or more is exit 1' },
+      { flags: '--jobs <n>', description: 'self-tests run at a time, one per IOMMU group (default 4; 1: one after another)' },
+      { flags: '--timeout <duration>', description: 'how long each wait for a device may take: 30s, 2m, 500ms, or seconds (default 10s)' },
     ],
     mutates: false,
     load: () => import('./health.js'),

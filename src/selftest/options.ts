@@ -4,13 +4,22 @@ import { checkInt } from '../validate.js';
 
 export const DEFAULT_TIMEOUT_S = 10;
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `30s`, `2m`, `500ms`, `1h`, or a plain number of seconds -> milliseconds; null when it is none of these. */
+export function parseDurationMs(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  return m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : null;
+}
+
 export function parseTimeoutMs(value: unknown): number {
   if (value === undefined) return DEFAULT_TIMEOUT_S * 1000;
   const v = String(value);
-  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0 || Number(v) > 86400) {
-    throw new UsageError(`invalid --timeout ${JSON.stringify(v)}: expected seconds, more than 0 and at most 86400`);
+  const ms = parseDurationMs(v);
+  if (ms === null || ms < 1 || ms > 86_400_000) {
+    throw new UsageError(`invalid --timeout ${JSON.stringify(v)}: expected a duration (30s, 2m, 500ms; a plain number is seconds), at least 1ms and at most 24h`);
   }
-  return Number(v) * 1000;
+  return ms;
 }
 
 export function parseIterations(value: unknown): number | null {

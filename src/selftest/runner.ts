@@ -1,9 +1,12 @@
 /**
  * Runs the steps of a profile: times each, turns a throw into a failed step
- * with its message, and gives each step a deadline (--timeout). Work is
- * synchronous system calls, so a step polls `t.check()` in its loops and
- * passes `t.remainingMs()` to every wait: a timeout fails the step, names the
- * limit, and the profile's finally blocks still clean up.
+ * with its message, and bounds each wait for the device by --timeout. The
+ * bound is per wait, not per step: a step of 50 DMA round trips is healthy
+ * when every one completes in time, however long all 50 take. Work is
+ * synchronous system calls, so a blocking wait gets `t.waitMs()` as its
+ * timeout, and a polling loop calls `t.progress()` when the device answered
+ * and `t.check()` while it waits: a timeout fails the step, names the limit,
+ * and the profile's finally blocks still clean up.
  */
 import type { Metrics, StepResult } from './types.js';
 
@@ -13,10 +16,13 @@ export class StepTimeout extends Error {}
 export class Skip extends Error {}
 
 export interface StepClock {
-  remainingMs(): number;
-  /** Throws StepTimeout once the step's time is up. */
+  /** How long one blocking wait for the device may take (--timeout, in ms). */
+  waitMs(): number;
+  /** The device answered: the current wait is over, the next one starts now. */
+  progress(): void;
+  /** Throws StepTimeout once the current wait (since the step began or the last progress) is longer than --timeout. */
   check(): void;
-  /** The StepTimeout to throw when a wait ran out of the step's time, naming the limit and what was awaited. */
+  /** The StepTimeout to throw when a wait ran out of time, naming the limit and what was awaited. */
   timedOut(what?: string): StepTimeout;
 }
 
@@ -36,11 +42,14 @@ export class Runner {
   /** Runs one step; returns its value, or undefined when it failed or was skipped. */
   step<T>(name: string, fn: (t: StepClock) => T, detail?: (value: T) => string | null): T | undefined {
     const start = this.now();
-    const deadline = start + this.timeoutMs;
+    let since = start;
     const clock: StepClock = {
-      remainingMs: () => Math.max(0, deadline - this.now()),
+      waitMs: () => this.timeoutMs,
+      progress: () => {
+        since = this.now();
+      },
       check: () => {
-        if (this.now() > deadline) throw clock.timedOut();
+        if (this.now() - since > this.timeoutMs) throw clock.timedOut();
       },
       timedOut: (what) => new StepTimeout(`timed out after ${this.timeoutMs / 1000} s (--timeout)${what ? ` ${what}` : ''}`),
     };

@@ -115,6 +115,15 @@ describe('VFIO shim, inspect and selftest on the real kernel', () => {
     });
   }
 
+  it('selftest edu --iterations 50: 50 DMA round trips (100 ms each in the device) pass; --timeout bounds each wait, not the step', async () => {
+    const r = await ax(['selftest', edus[0]!, '--json', '--iterations', '50', '--timeout', '10s']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const res = selftestSchema.parse(JSON.parse(r.stdout)).results[0]!;
+    const dma = res.steps.find((s) => s.name === 'dma round trip')!;
+    expect(dma).toMatchObject({ ok: true, skipped: false });
+    expect(dma.detail).toMatch(/^50 round trips of 1024 bytes .* verified/);
+  });
+
   it('a device that does not exist: exit 3, one line', async () => {
     const r = await ax(['selftest', '0000:99:00.0']);
     expect(r.code).toBe(3);
@@ -154,6 +163,11 @@ describe('VFIO shim, inspect and selftest on the real kernel', () => {
     const ok = samples.filter((s) => s.name === 'accelctl_selftest_ok');
     expect(ok.map((s) => s.labels.device).sort()).toEqual([...edus, MTTY, HELD].sort());
     expect(ok.every((s) => s.value === 1)).toBe(true);
+    // Side by side in worker threads (the default) or one after another: the same devices, in the same order, all healthy.
+    const side = selftestSchema.parse(JSON.parse((await ax(['health', '--json', '--expect', '4'])).stdout)).results;
+    const serial = selftestSchema.parse(JSON.parse((await ax(['health', '--json', '--jobs', '1'])).stdout)).results;
+    expect(side.map((x) => [x.device, x.ok])).toEqual(serial.map((x) => [x.device, x.ok]));
+    expect(side.every((x) => x.ok)).toBe(true);
     const file = await ax(['health', edus[0]!, '--format', 'junit', '--output', '/tmp/health.xml']);
     expect(file.code, file.stderr).toBe(0);
     expect(file.stdout).toBe('');

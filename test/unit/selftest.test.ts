@@ -59,6 +59,33 @@ describe('selftest on the fake mtty', () => {
     expect(sys.fds.size).toBe(0);
   });
 
+  it('--timeout bounds each wait, not the step: a slow device whose every interrupt comes in time passes', async () => {
+    // 8 bytes, each interrupt 60 ms after its write: each step waits ~480 ms in all, each wait 60 ms of the 100 allowed.
+    const sys = new FakeSys({ interruptDelayMs: 60 });
+    const out = await selftestRun(testContext(), [MDEV_FREE], { timeout: '100ms', iterations: '8' }, sys);
+    const steps = stepsOf(out.json as SelftestReport);
+    expect(steps['queue intx'], JSON.stringify(steps['queue intx'])).toMatchObject({ ok: true, skipped: false });
+    expect(steps['queue msi']).toMatchObject({ ok: true, skipped: false });
+    expect(out.exitCode).toBe(EXIT.ok);
+  });
+
+  it('--timeout: one interrupt later than the bound fails its step, naming the wait', async () => {
+    const sys = new FakeSys({ interruptDelayMs: 400 });
+    const out = await selftestRun(testContext(), [MDEV_FREE], { timeout: '100ms', iterations: '2' }, sys);
+    const steps = stepsOf(out.json as SelftestReport);
+    expect(steps['queue intx']!.detail).toBe('timed out after 0.1 s (--timeout) waiting for the intx interrupt of byte 0');
+    expect(out.exitCode).toBe(EXIT.failed);
+    expect(sys.fds.size).toBe(0);
+  });
+
+  it('--timeout takes units: 500ms, 30s, 2m, 1h; a plain number is seconds', async () => {
+    const { parseTimeoutMs } = await import('../../src/selftest/options.js');
+    expect([parseTimeoutMs('500ms'), parseTimeoutMs('30s'), parseTimeoutMs('2m'), parseTimeoutMs('1h'), parseTimeoutMs('1.5'), parseTimeoutMs(undefined)]).toEqual([500, 30_000, 120_000, 3_600_000, 1500, 10_000]);
+    for (const bad of ['0', '0s', '2 m', 'm', '-1s', '2d', '25h', '']) {
+      expect(() => parseTimeoutMs(bad), bad).toThrow(/invalid --timeout/);
+    }
+  });
+
   it('a profile for another device fails its step instead of poking the wrong registers', async () => {
     const sys = new FakeSys();
     const out = await selftestRun(testContext(), [MDEV_FREE], { profile: 'edu' }, sys);
@@ -108,6 +135,44 @@ describe('health', () => {
     expect(report.results[2]!.steps[0]!.detail).toMatch(/EACCES/);
     expect(out.exitCode).toBe(EXIT.failed);
     expect(sys.fds.size).toBe(0);
+  });
+});
+
+describe('health: concurrency', () => {
+  it('--jobs 3 gives the same report, in the same order, as --jobs 1', async () => {
+    const strip = (r: SelftestReport) => r.results.map((x) => ({ device: x.device, ok: x.ok, steps: x.steps.map((s) => [s.name, s.ok, s.skipped]) }));
+    const opts = { openErrors: { '/dev/vfio/13': 'EBUSY', '/dev/vfio/12': 'EACCES' } };
+    const one = await healthRun(testContext(), [], { jobs: '1' }, new FakeSys(opts));
+    const sys = new FakeSys(opts);
+    const three = await healthRun(testContext(), [], { jobs: '3' }, sys);
+    expect(strip(three.json as SelftestReport)).toEqual(strip(one.json as SelftestReport));
+    expect((three.json as SelftestReport).results.map((r) => r.device)).toEqual([MDEV_HELD, MDEV_FREE, '0000:41:00.0']);
+    expect(sys.fds.size).toBe(0);
+  });
+
+  it('the pool: at most N at a time, results in input order, one job at a time per key', async () => {
+    const { runBounded } = await import('../../src/selftest/pool.js');
+    let running = 0;
+    let most = 0;
+    const busyKeys = new Set<string>();
+    const items = ['a1', 'b1', 'a2', 'c1', 'd1', 'a3', 'e1', 'b2'];
+    const order: string[] = [];
+    const out = await runBounded(items, 3, (x) => x[0]!, async (x, lane) => {
+      expect(busyKeys.has(x[0]!), `${x} overlaps another job of its key`).toBe(false);
+      busyKeys.add(x[0]!);
+      most = Math.max(most, ++running);
+      expect(lane).toBeLessThan(3);
+      // Later items finish first: the result order must not follow completion.
+      for (let i = 0; i < items.length - items.indexOf(x); i++) await new Promise((r) => setImmediate(r));
+      order.push(x);
+      running--;
+      busyKeys.delete(x[0]!);
+      return x.toUpperCase();
+    });
+    expect(out).toEqual(items.map((x) => x.toUpperCase()));
+    expect(most).toBe(3);
+    expect(order.filter((x) => x.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
+    expect(order).not.toEqual(items);
   });
 });
 

@@ -31,7 +31,11 @@ export interface FakeOptions {
   viable?: boolean;
   /** false: the device never raises an interrupt. */
   interrupts?: boolean;
+  /** Each interrupt arrives this long after the write that caused it (a slow device). */
+  interruptDelayMs?: number;
 }
+
+const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 export class FakeSys implements Sys {
   readonly fds = new Map<number, Fd>();
@@ -43,6 +47,8 @@ export class FakeSys implements Sys {
   private fcrWritten = false;
   private wired = new Map<number, number>();
   private activeIrq = -1;
+  /** A delayed interrupt: the eventfd it will signal and when. */
+  private due: { efd: number; at: number } | null = null;
   readonly config = Buffer.alloc(256);
 
   constructor(private readonly opts: FakeOptions = {}) {
@@ -183,6 +189,10 @@ export class FakeSys implements Sys {
 
   private raise(): void {
     const efd = this.wired.get(this.activeIrq);
+    if (efd !== undefined && this.opts.interruptDelayMs) {
+      this.due = { efd, at: performance.now() + this.opts.interruptDelayMs };
+      return;
+    }
     const f = efd === undefined ? undefined : this.fds.get(efd);
     if (f?.kind === 'eventfd') f.count++;
   }
@@ -227,6 +237,19 @@ export class FakeSys implements Sys {
       const e = this.fds.get(w);
       return e?.kind === 'eventfd' && e.count > 0;
     });
+    const due = this.due;
+    if (due && f.watched.includes(due.efd)) {
+      // The interrupt comes when it is due, if the wait lasts that long.
+      const left = due.at - performance.now();
+      if (left > timeoutMs) {
+        sleep(timeoutMs);
+        return [];
+      }
+      sleep(Math.max(0, left));
+      this.due = null;
+      const e = this.fds.get(due.efd);
+      if (e?.kind === 'eventfd') e.count++;
+    }
     const now = ready();
     if (now.length === 0 && timeoutMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(timeoutMs, 2000));
     return now.length ? now : ready();

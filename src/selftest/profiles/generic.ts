@@ -68,7 +68,7 @@ function dmaRoundTrip(p: ProfileRun, info: IommuInfo): string {
 }
 
 /** vfio-pci fires a wired eventfd on DATA_NONE|TRIGGER: the interrupt path without the device. */
-function irqLoopback(p: ProfileRun, t: { remainingMs(): number }): string {
+function irqLoopback(p: ProfileRun, t: { waitMs(): number }): string {
   if (p.dev.kind === 'mdev') throw new Skip('not supported by mdev drivers (mtty treats DATA_NONE|TRIGGER as disable)');
   const usable = [PCI_IRQ.MSI, PCI_IRQ.INTX].find((i) => {
     const irq = p.s.device.irqInfo(i);
@@ -80,7 +80,7 @@ function irqLoopback(p: ProfileRun, t: { remainingMs(): number }): string {
     p.s.device.wireIrq(usable, waiter.eventfd);
     try {
       p.s.device.setIrqs(usable, IRQ_SET.DATA_NONE | IRQ_SET.ACTION_TRIGGER, 0, 1);
-      if (waiter.wait(t.remainingMs()) === 0) throw new FailedError('the eventfd did not fire');
+      if (waiter.wait(t.waitMs()) === 0) throw new FailedError('the eventfd did not fire');
     } finally {
       p.s.device.disableIrq(usable);
     }
