@@ -33,6 +33,16 @@ export function checkBdf(value: string): string {
   throw new UsageError(`invalid PCI address ${shown(value)}: expected DDDD:BB:SS.F or BB:SS.F`);
 }
 
+/**
+ * A parent as the user names it: a PCI address (`0000:81:00.0`, or `81:00.0`
+ * for domain 0; returned in full, as sysfs names it) or a virtual device's
+ * name (`mtty`). Every command that takes a parent checks it here.
+ */
+export function checkParent(value: string): string {
+  const v = value.toLowerCase();
+  return BDF_RE.test(v) || SHORT_BDF_RE.test(v) ? checkBdf(v) : checkName(value, 'parent');
+}
+
 export function checkName(value: string, what: string): string {
   if (!NAME_RE.test(value) || value === '.' || value === '..' || value.includes('..')) {
     throw new UsageError(`invalid ${what} ${shown(value)}: letters, digits and _ . : + - only`);

@@ -5,12 +5,13 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { createdPartitions, planCreate, type CreateRequest } from '../plan/mdev.js';
 import { attrsOf } from '../persist/args.js';
-import { checkInt, checkName, checkUuid } from '../validate.js';
+import { checkInt, checkName, checkParent, checkUuid } from '../validate.js';
 
 export function parse({ opts }: Raw): CreateRequest {
   if (typeof opts.parent !== 'string') throw new UsageError('create needs --parent');
   if (typeof opts.type !== 'string') throw new UsageError('create needs --type');
-  const parent = checkName(opts.parent, 'parent');
+  // 81:00.0 is 0000:81:00.0, as types, list and define take it.
+  const parent = checkParent(opts.parent);
   const type = checkName(opts.type, 'type');
   const count = opts.count === undefined ? 1 : checkInt(String(opts.count), '--count', 1, 4096);
   if (opts.uuid !== undefined && count > 1) throw new UsageError('--uuid names one partition: it cannot go with --count above 1');

@@ -1,13 +1,10 @@
 /** Option parsing shared by define/start/modify/apply: every name checked before it reaches a path. */
 import { UsageError } from '../errors.js';
-import { BDF_RE, checkAttr, checkAttrName, checkBdf, checkName, checkUuid, SHORT_BDF_RE } from '../validate.js';
+import { checkAttr, checkAttrName, checkParent, checkUuid } from '../validate.js';
 import type { Attr } from './store.js';
 
 /** A parent as sysfs names it: a PCI address in full (`0000:81:00.0`), or a virtual device's name. */
-export function parentName(value: string): string {
-  const v = value.toLowerCase();
-  return BDF_RE.test(v) || SHORT_BDF_RE.test(v) ? checkBdf(v) : checkName(value, 'parent');
-}
+export const parentName = checkParent;
 
 const many = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 

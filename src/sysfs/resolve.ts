@@ -4,7 +4,7 @@
  */
 import type { Env } from '../env.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { BDF_RE, checkBdf, checkName, SHORT_BDF_RE, type DeviceSpec } from '../validate.js';
+import { checkName, checkParent, type DeviceSpec } from '../validate.js';
 import { listDirSync, readGroupLinkSync, realPathSync } from './attr.js';
 import { groupIds, readGroup } from './iommu.js';
 import { parentNames, readParentSync, type MdevParent, type MdevType } from './mdev.js';
@@ -82,7 +82,7 @@ export function resolveDevice(env: Env, spec: DeviceSpec): ResolvedDevice {
  * types; NotFoundError with a did-you-mean when there is none.
  */
 export function resolveParent(env: Env, value: string): MdevParent {
-  const name = SHORT_BDF_RE.test(value.toLowerCase()) || BDF_RE.test(value.toLowerCase()) ? checkBdf(value) : checkName(value, 'parent');
+  const name = checkParent(value);
   const parent = readParentSync(env, name);
   if (parent) return parent;
   const names = parentNames(env);
