@@ -84,7 +84,9 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
     if (busy.length > 0) throw new BusyError(`in use by the host: ${busy.join('; ')}`, 'stop using it first, or bind --force');
   }
   const chown = ownerSteps(env, fn.iommuGroup, owner);
-  const steps = [...targets.flatMap((t) => bindSteps(env, t, driver)), ...chown];
+  // A function already on the driver stays as it is (its driver_override too): bind changes nothing there.
+  const already = (t: PciFunction): boolean => t.driver === driver;
+  const steps = [...targets.flatMap((t) => (already(t) ? [] : bindSteps(env, t, driver))), ...chown];
   const notes = steps.length === 0 ? [`${fn.address} is already bound to ${driver}: nothing to do`] : [];
   return planned({ steps }, () => {
     const at = new Date().toISOString();
@@ -99,10 +101,17 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
         iommuGroup: t.iommuGroup,
         vfioDevice: vfioNode(t.iommuGroup),
         owner: owner && t === fn ? { uid: owner.uid, gid: owner.gid } : null,
-        changed: moved || t.driverOverride !== driver || (t === fn && chown.length > 0),
+        changed: moved || (t === fn && chown.length > 0),
+        stayed: !moved,
       };
-  });
-  const text = devices.map((d) => `${d.address}: ${d.previousDriver ?? 'no driver'} -> ${d.driver ?? 'no driver'}${d.vfioDevice ? ` (${d.vfioDevice})` : ''}`).join('\n');
-  return { json: { schemaVersion: 1, devices }, text };
+    });
+    const text = devices
+      .map((d) => {
+        const node = d.vfioDevice ? ` (${d.vfioDevice})` : '';
+        const given = d.owner && chown.length > 0 ? `, ${d.vfioDevice} given to ${o.owner}` : '';
+        return d.stayed ? `${d.address}: already on ${d.driver}${node}${given}` : `${d.address}: ${d.previousDriver ?? 'no driver'} -> ${d.driver ?? 'no driver'}${node}${given}`;
+      })
+      .join('\n');
+    return { json: { schemaVersion: 1, devices: devices.map(({ stayed: _, ...d }) => d) }, text };
   }, { notes });
 }
