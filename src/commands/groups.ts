@@ -4,7 +4,7 @@ import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
-import { footer, renderTable } from '../render/table.js';
+import { footer, renderTable, withFooter } from '../render/table.js';
 import type { GroupsOutput } from '../schemas/groups.js';
 import { findHoldersSync, holderCell, HOLDERS_PARTIAL } from '../sysfs/holders.js';
 import { groupIds, listGroups, readGroup, type IommuGroup } from '../sysfs/iommu.js';
@@ -53,8 +53,7 @@ function render(ctx: Context, groups: GroupRow[], complete: boolean): string {
   const notViable = groups.filter((g) => !g.viable);
   const lines = [table];
   for (const g of notViable) lines.push(style.dim(`group ${g.id} is not viable for VFIO: ${g.blockers.join(', ')} bound to a host driver`));
-  lines.push(footer(groups.length, 'group', style, complete ? undefined : HOLDERS_PARTIAL));
-  return lines.join('\n');
+  return withFooter(lines.join('\n'), footer(groups.length, 'group', style, complete ? undefined : HOLDERS_PARTIAL), ctx.quiet);
 }
 
 export async function run(ctx: Context, group: number | undefined): Promise<Outcome> {

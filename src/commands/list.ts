@@ -6,7 +6,7 @@ import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
-import { footer, renderTable } from '../render/table.js';
+import { footer, renderTable, withFooter } from '../render/table.js';
 import type { ListJson, Partition } from '../schemas/list.js';
 import { findHoldersSync, holderCell, HolderMap, HOLDERS_PARTIAL } from '../sysfs/holders.js';
 import { listMdevs, parentNames, readMdev, readParentSync, type Mdev } from '../sysfs/mdev.js';
@@ -99,7 +99,7 @@ function render(ctx: Context, rows: Partition[], complete: boolean, filtered: bo
     ],
     style,
   );
-  return `${table}\n${footer(rows.length, 'partition', style, complete ? undefined : HOLDERS_PARTIAL)}`;
+  return withFooter(table, footer(rows.length, 'partition', style, complete ? undefined : HOLDERS_PARTIAL), ctx.quiet);
 }
 
 export async function run(ctx: Context, opts: ListOptions): Promise<Outcome> {

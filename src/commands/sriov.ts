@@ -11,7 +11,7 @@ import { who } from '../host/held.js';
 import { inUse } from '../host/inuse.js';
 import { sriovSteps } from '../plan/sriov.js';
 import { makeStyle } from '../render/style.js';
-import { renderTable, footer } from '../render/table.js';
+import { renderTable, footer, withFooter } from '../render/table.js';
 import { existsSync } from '../sysfs/attr.js';
 import { findHoldersSync } from '../sysfs/holders.js';
 import { pciDir, readPciSync, type PciFunction } from '../sysfs/pci.js';
@@ -95,12 +95,12 @@ export async function run(ctx: Context, { device, vfs, autoprobe, force }: Sriov
     const text =
       list.length === 0
         ? `${pf.address}: SR-IOV disabled`
-        : renderTable(list, [
+        : withFooter(renderTable(list, [
             { header: 'ADDRESS', value: (v) => v.address },
             { header: 'DRIVER', value: (v) => v.driver },
             { header: 'GROUP', value: (v) => v.iommuGroup, align: 'right' },
             { header: 'VFIO', value: (v) => v.vfioDevice },
-          ], style) + '\n' + footer(list.length, 'VF', style);
+          ], style), footer(list.length, 'VF', style), ctx.quiet);
     return {
       json: { schemaVersion: 1, device: pf.address, totalvfs: pf.sriovTotalvfs, numvfs: now.sriovNumvfs ?? vfs, changed, vfs: list },
       text,

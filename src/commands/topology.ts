@@ -7,7 +7,7 @@ import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { makeStyle, type Style } from '../render/style.js';
-import { footer, renderTable, type Column } from '../render/table.js';
+import { footer, renderTable, type Column, withFooter } from '../render/table.js';
 import type { TopologyOutput } from '../schemas/topology.js';
 import { listMdevs, parentNames, readParentSync } from '../sysfs/mdev.js';
 import { distance, listNodesSync, nodeOfCpu, type NumaNode } from '../sysfs/numa.js';
@@ -185,8 +185,7 @@ function render(ctx: Context, t: TopologyJson): string {
     out.push(style.bold(`candidates near node ${t.nearNode}`) + '  (by distance, then name)');
     out.push(t.candidates.length ? deviceTable(t.candidates, ctx, true) : style.dim('  no devices'));
   }
-  out.push(footer(count, 'device', style));
-  return out.join('\n');
+  return withFooter(out.join('\n'), footer(count, 'device', style), ctx.quiet);
 }
 
 export async function run(ctx: Context, opts: TopologyOptions): Promise<Outcome> {

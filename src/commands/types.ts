@@ -5,7 +5,7 @@ import type { Context, Outcome } from '../context.js';
 import { optString } from '../persist/args.js';
 import { NotFoundError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
-import { footer, renderTable } from '../render/table.js';
+import { footer, renderTable, withFooter } from '../render/table.js';
 import type { TypesOutput } from '../schemas/types.js';
 import { listParents, type MdevParent, type MdevType } from '../sysfs/mdev.js';
 import { resolveParent, resolveType } from '../sysfs/resolve.js';
@@ -60,7 +60,7 @@ function render(ctx: Context, parents: MdevParent[]): string {
     style,
   );
   const parentsNote = `${parents.length} parent${parents.length === 1 ? '' : 's'}`;
-  return `${table}\n${footer(rows.length, 'type', style, parentsNote)}`;
+  return withFooter(table, footer(rows.length, 'type', style, parentsNote), ctx.quiet);
 }
 
 export async function run(ctx: Context, opts: TypesOptions): Promise<Outcome> {

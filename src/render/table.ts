@@ -52,6 +52,11 @@ export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<
   return lines.join('\n');
 }
 
+/** A table with its footer line below; -q drops the footer (a count for people, not the data). */
+export function withFooter(body: string, foot: string, quiet: boolean): string {
+  return quiet ? body : `${body}\n${foot}`;
+}
+
 export function footer(count: number, noun: string, style: Style, extra?: string): string {
   const plural = count === 1 ? noun : noun.endsWith('s') ? noun : `${noun}s`;
   return style.dim(`${count} ${plural} listed${extra ? `; ${extra}` : ''}`);
