@@ -9,6 +9,8 @@ import { NotFoundError } from '../errors.js';
 import { makeStyle, type Style } from '../render/style.js';
 import { footer, renderTable, type Column, withFooter } from '../render/table.js';
 import type { TopologyOutput } from '../schemas/topology.js';
+import { isVfioDriver } from '../plan/pci.js';
+import { describeHolders, findHoldersSync, type HolderMap } from '../sysfs/holders.js';
 import { listMdevs, parentNames, readParentSync } from '../sysfs/mdev.js';
 import { distance, listNodesSync, nodeOfCpu, type NumaNode } from '../sysfs/numa.js';
 import { classCode, listPci, type PciFunction } from '../sysfs/pci.js';
@@ -31,6 +33,49 @@ export function kindOf(f: PciFunction): string | null {
   if (f.isMdevParent) return 'mdev-parent';
   if (f.sriovTotalvfs !== null && f.sriovTotalvfs > 0) return 'sriov';
   return null;
+}
+
+/** Base classes and the one subclass a driverless function may be an accelerator by: unclassified, display, co-processor, processing accelerator. */
+function acceleratorClass(cls: string | null): boolean {
+  const code = cls === null ? null : classCode(cls);
+  if (code === null) return false;
+  const base = code >> 8;
+  return base === 0x00 || base === 0x03 || base === 0x12 || code === 0x0b40;
+}
+
+/**
+ * Whether --near-* ranks a device: it can serve as an accelerator. mdev
+ * parents, functions on vfio-pci or a VFIO variant driver, VFs, and
+ * driverless functions of an accelerator class. A function on any other host
+ * driver (storage, network, virtio, bridge, platform: the host's own devices)
+ * is never offered; only a VF of an accelerator class (a GPU's VF on its host
+ * driver) stays, as busy.
+ */
+export function canServe(d: TopologyDevice): boolean {
+  if (d.mdevParent) return true;
+  if (isVfioDriver(d.driver)) return true;
+  if (d.driver === null) return d.physfn !== null || acceleratorClass(d.class);
+  return d.physfn !== null && acceleratorClass(d.class) && !d.driver.startsWith('virtio');
+}
+
+type Freedom = Pick<Candidate, 'free' | 'holders' | 'availableInstances' | 'availability'>;
+
+/** Free: a parent with instances left; a VFIO function no process holds; a driverless function. */
+function freedom(ctx: Context, d: TopologyDevice, holders: HolderMap): Freedom {
+  if (d.mdevParent) {
+    const types = readParentSync(ctx.env, d.name, true)?.types ?? [];
+    // Types of one parent may share a pool: the most any one type can still create.
+    const known = types.map((t) => t.availableInstances).filter((n): n is number => n !== null);
+    if (types.length > 0 && known.length === 0) return { free: false, holders: [], availableInstances: null, availability: 'available_instances unreadable' };
+    const n = Math.max(0, ...known);
+    return { free: n > 0, holders: [], availableInstances: n, availability: n > 0 ? `${n} instance${n === 1 ? '' : 's'} available` : 'no instances available' };
+  }
+  if (isVfioDriver(d.driver)) {
+    const hs = d.iommuGroup === null ? [] : (holders.get(d.iommuGroup) ?? []);
+    return { free: hs.length === 0, holders: hs, availableInstances: null, availability: hs.length === 0 ? `on ${d.driver}, not held` : `held by ${describeHolders(hs)}` };
+  }
+  if (d.driver === null) return { free: true, holders: [], availableInstances: null, availability: 'no driver: bind it to vfio-pci' };
+  return { free: false, holders: [], availableInstances: null, availability: `on host driver ${d.driver}` };
 }
 
 type Partitions = Map<string, { uuid: string; type: string }[]>;
@@ -127,14 +172,19 @@ export async function gather(ctx: Context, opts: TopologyOptions): Promise<Topol
     const kind = kindOf(f) ?? (opts.all ? 'other' : null);
     if (kind !== null) rows.push(pciRow(f, kind, parts));
   }
-  rows.push(...virtualRows(ctx, new Set(pci.map((f) => f.address)), parts));
+  const virtual = virtualRows(ctx, new Set(pci.map((f) => f.address)), parts);
+  rows.push(...virtual);
   const known = new Set(nodes.map((n) => n.id));
   const attached = (d: TopologyDevice): boolean => d.numaNode !== null && known.has(d.numaNode);
   let candidates: Candidate[] | null = null;
   if (near !== null) {
-    candidates = rows
-      .map((d) => ({ ...d, distance: d.numaNode === null ? null : distance(nodes, near, d.numaNode) }))
-      .sort((a, b) => (a.distance ?? Infinity) - (b.distance ?? Infinity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const holders = findHoldersSync(ctx.env);
+    // From every function, not only the listed ones: a driverless VF of any class can be bound to vfio-pci.
+    const all = [...pci.map((f) => pciRow(f, kindOf(f) ?? (f.physfn !== null ? 'vf' : 'other'), parts)), ...virtual];
+    candidates = all
+      .filter(canServe)
+      .map((d) => ({ ...d, distance: d.numaNode === null ? null : distance(nodes, near, d.numaNode), ...freedom(ctx, d, holders) }))
+      .sort((a, b) => (a.distance ?? Infinity) - (b.distance ?? Infinity) || Number(b.free) - Number(a.free) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
   return {
     schemaVersion: 1,
@@ -162,10 +212,13 @@ const DEVICE_COLUMNS: Column<TopologyDevice>[] = [
 const RANK_COLUMNS: Column<TopologyDevice>[] = [
   { header: 'DISTANCE', value: (d) => (d as Candidate).distance, align: 'right' },
   { header: 'NODE', value: (d) => d.numaNode, align: 'right' },
+  { header: 'FREE', value: (d) => ((d as Candidate).free ? 'yes' : 'no'), paint: (s, _d, st: Style) => (s === 'yes' ? st.ok(s) : st.warn(s)) },
 ];
 
+const AVAILABILITY: Column<TopologyDevice> = { header: 'AVAILABILITY', value: (d) => (d as Candidate).availability };
+
 function deviceTable(rows: readonly TopologyDevice[], ctx: Context, ranked: boolean): string {
-  return renderTable(rows, ranked ? [...RANK_COLUMNS, ...DEVICE_COLUMNS] : DEVICE_COLUMNS, makeStyle(ctx.color), '  ');
+  return renderTable(rows, ranked ? [...RANK_COLUMNS, ...DEVICE_COLUMNS, AVAILABILITY] : DEVICE_COLUMNS, makeStyle(ctx.color), '  ');
 }
 
 function render(ctx: Context, t: TopologyJson): string {
@@ -182,7 +235,7 @@ function render(ctx: Context, t: TopologyJson): string {
     out.push(deviceTable(t.unattached, ctx, false));
   }
   if (t.candidates) {
-    out.push(style.bold(`candidates near node ${t.nearNode}`) + '  (by distance, then name)');
+    out.push(style.bold(`candidates near node ${t.nearNode}`) + '  (by distance, free before busy, then name)');
     out.push(t.candidates.length ? deviceTable(t.candidates, ctx, true) : style.dim('  no devices'));
   }
   return withFooter(out.join('\n'), footer(count, 'device', style), ctx.quiet);

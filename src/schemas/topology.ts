@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nullableInt, pciAddress, schemaVersion, uuid } from './common.js';
+import { holder, nullableInt, pciAddress, schemaVersion, uuid } from './common.js';
 
 export const TopologyDeviceSchema = z.object({
   name: z.string().describe('PCI address, or the name of a virtual mdev parent'),
@@ -23,6 +23,10 @@ export const TopologyDeviceSchema = z.object({
 
 export const CandidateSchema = TopologyDeviceSchema.extend({
   distance: nullableInt.describe('NUMA distance from the requested node; null when the device has no node'),
+  free: z.boolean().describe('can be used now: an mdev parent with instances available, a VFIO-bound function no process holds, a driverless function'),
+  holders: z.array(holder).describe('processes holding its /dev/vfio group open (VFIO-bound functions)'),
+  availableInstances: nullableInt.describe('mdev parents: the most instances any one of its types can still create; else null'),
+  availability: z.string().describe('why it is free or busy, for people'),
 });
 
 export const TopologyNodeSchema = z.object({
@@ -37,5 +41,8 @@ export const TopologyOutput = z.object({
   nodes: z.array(TopologyNodeSchema),
   unattached: z.array(TopologyDeviceSchema).describe('devices without a NUMA node (numa_node -1, virtual parents)'),
   nearNode: nullableInt.describe('the node --near-node/--near-cpu named, else null'),
-  candidates: z.array(CandidateSchema).nullable().describe('with --near-*: devices ranked by distance, then address'),
+  candidates: z
+    .array(CandidateSchema)
+    .nullable()
+    .describe('with --near-*: the devices that can serve as accelerators (mdev parents, VFIO-bound functions, VFs, driverless functions of an accelerator class), by distance, free before busy, then name'),
 });
