@@ -145,7 +145,7 @@ complete -c accelctl -n '__fish_seen_subcommand_from health' -l format -x -a 'te
 complete -c accelctl -n '__fish_seen_subcommand_from health' -l output -r -F -d 'write the report to this file instead of stdout'
 complete -c accelctl -n '__fish_seen_subcommand_from health' -l allow-none -d 'finding no device is a pass (by default it is exit 1)'
 complete -c accelctl -n '__fish_seen_subcommand_from health' -l expect -x -d 'exactly this many devices: fewer or more is exit 1'
-complete -c accelctl -n '__fish_seen_subcommand_from health' -l jobs -x -d 'self-tests run at a time, one per IOMMU group (default 4; 1: one after another)'
+complete -c accelctl -n '__fish_seen_subcommand_from health' -l jobs -x -d 'self-tests run at a time, one per IOMMU group (default: one per CPU, at most 4; 1: one after another)'
 complete -c accelctl -n '__fish_seen_subcommand_from health' -l timeout -x -d 'how long each wait for a device may take: 30s, 2m, 500ms, or seconds (default 10s)'
 complete -c accelctl -n '__fish_seen_subcommand_from health; and __accelctl_arg 0 more' -a '(__accelctl_host devices)'
 complete -c accelctl -n '__fish_seen_subcommand_from completion; and __accelctl_arg 0' -a 'bash zsh fish'

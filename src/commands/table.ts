@@ -247,7 +247,7 @@ export const TABLE: readonly CommandSpec[] = [
       { flags: '--output <file>', description: 'write the report to this file instead of stdout' },
       { flags: '--allow-none', description: 'finding no device is a pass (by default it is exit 1)', conflicts: 'expect' },
       { flags: '--expect <n>', description: 'exactly this many devices: fewer or more is exit 1' },
-      { flags: '--jobs <n>', description: 'self-tests run at a time, one per IOMMU group (default 4; 1: one after another)' },
+      { flags: '--jobs <n>', description: 'self-tests run at a time, one per IOMMU group (default: one per CPU, at most 4; 1: one after another)' },
       { flags: '--timeout <duration>', description: 'how long each wait for a device may take: 30s, 2m, 500ms, or seconds (default 10s)' },
     ],
     mutates: false,
