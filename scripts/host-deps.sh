@@ -6,12 +6,13 @@
 #   host-deps.sh sandbox   QEMU, and what builds the sample modules and unpacks the kernel source
 #   host-deps.sh test      that, plus the shells the completion tests run, groff and mandoc for
 #                          the man page, and udev: the boot-path test runs the host's systemd-udevd
-#                          (/lib/systemd/systemd-udevd, a link to udevadm) in the sandbox guest
+#                          (/lib/systemd/systemd-udevd, a link to udevadm) in the sandbox guest;
+#                          ansible-core for the accelctl.vfio collection tests
 set -eu
 pairs="qemu-system-x86_64:qemu-system-x86 cc:gcc make:make xz:xz-utils"
 case "${1:-}" in
   sandbox) ;;
-  test) pairs="$pairs zsh:zsh fish:fish groff:groff-base udevadm:udev mandoc:mandoc" ;;
+  test) pairs="$pairs zsh:zsh fish:fish groff:groff-base udevadm:udev mandoc:mandoc ansible-playbook:ansible-core" ;;
   *) echo "usage: $0 sandbox|test" >&2; exit 2 ;;
 esac
 need=""

@@ -25,9 +25,11 @@ export class FakeKernel implements KernelWriter {
   readonly blocking = new Set<string>();
   /** bdf -> the driver the kernel picks when no override is set. */
   readonly defaults = new Map<string, string>();
-  private nextGroup = 100;
-
-  constructor(readonly env: Env) {}
+  /** nextGroup: the first IOMMU group number a new device gets (a process after another must not reuse one). */
+  constructor(
+    readonly env: Env,
+    private nextGroup = 100,
+  ) {}
 
   private sys = (...p: string[]) => this.env.sys(...p);
   private rel(at: string, target: string) {
