@@ -1,0 +1,169 @@
+/**
+ * Node Feature Discovery labels of this host: a pure function from the
+ * inventory to the text of a feature file, the reading of that inventory, and
+ * the atomic write into NFD's features.d directory.
+ *
+ * NFD's local source reads every file in
+ * /etc/kubernetes/node-feature-discovery/features.d/ whose name does not start
+ * with a dot, one `key=value` per line; a `# +expiry-time=<RFC3339>` comment
+ * line makes the lines after it expire then (stale labels vanish when the
+ * writer stops); a file may hold at most 64 kB. A key with a `/` is a label
+ * name of its own namespace (here `accelctl.io/`). Writing a dot-file in the
+ * same directory and renaming it into place means NFD never reads half a file.
+ *
+ * No health label: a health check opens each device through VFIO and pushes
+ * work through it (seconds, root), and cannot open a partition a VM holds, so
+ * run on a timer it would mark every busy device unhealthy. Labels here come
+ * from sysfs reads alone.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Env } from '../env.js';
+import { FailedError, fromErrno, UsageError } from '../errors.js';
+import { listGroups, type IommuGroup } from '../sysfs/iommu.js';
+import { listMdevs, listParents, type Mdev, type MdevParent } from '../sysfs/mdev.js';
+import { listPci, type PciFunction } from '../sysfs/pci.js';
+
+export const PREFIX = 'accelctl.io/';
+/** Kernel path of the file accelctl owns in NFD's directory. */
+export const DEFAULT_FILE = '/etc/kubernetes/node-feature-discovery/features.d/accelctl';
+/** NFD reads at most this much of a feature file. */
+export const MAX_BYTES = 64 * 1024;
+
+/** A label name part: alphanumerics at both ends, `-`, `_`, `.` between, at most 63 characters (Kubernetes). */
+const NAME_RE = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+/** A label prefix: a DNS subdomain, at most 253 characters. */
+const PREFIX_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+/** A label value: empty, or like a name part. */
+const VALUE_RE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/;
+
+export interface Feature {
+  key: string;
+  value: string;
+}
+
+export interface Inventory {
+  parents: MdevParent[];
+  mdevs: Mdev[];
+  pci: PciFunction[];
+  groups: IommuGroup[];
+}
+
+export interface Features {
+  features: Feature[];
+  /** Why something had no label: `mdev type X: ...`. */
+  skipped: string[];
+}
+
+/** Whether `key` (`prefix/name` or `name`) is a valid Kubernetes label key. */
+export function validKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  if (!NAME_RE.test(name)) return false;
+  if (slash < 0) return true;
+  const prefix = key.slice(0, slash);
+  return prefix.length <= 253 && PREFIX_RE.test(prefix);
+}
+
+export const validValue = (value: string): boolean => VALUE_RE.test(value);
+
+const nodeName = (n: number | null): string => (n === null ? 'node-none' : `node${n}`);
+
+/**
+ * The labels, sorted by key:
+ * - `accelctl.io/mdev.<type>.available`: instances of that mdev type that can
+ *   still be created, summed over every parent offering it;
+ * - `accelctl.io/vfio-ready.node<N>` (`.node-none` without a NUMA node) and
+ *   `accelctl.io/vfio-ready`: devices a VM can be given now: live mdevs with
+ *   an IOMMU group and a driver, and PCI functions bound to a vfio driver
+ *   whose IOMMU group is viable.
+ * A type whose id cannot be part of a label name is skipped, and said so.
+ */
+export function featuresOf(inv: Inventory): Features {
+  const skipped: string[] = [];
+  const available = new Map<string, number>();
+  for (const p of inv.parents) {
+    for (const t of p.types) {
+      const name = `mdev.${t.id}.available`;
+      if (!NAME_RE.test(name)) {
+        const why = `mdev type ${t.id} (on ${p.name}): ${PREFIX}${name} is not a valid label name (at most 63 of A-Z a-z 0-9 . _ -)`;
+        if (!skipped.includes(why)) skipped.push(why);
+        continue;
+      }
+      available.set(name, (available.get(name) ?? 0) + t.availableInstances);
+    }
+  }
+  const parentNode = new Map(inv.parents.map((p) => [p.name, p.numaNode]));
+  const viable = new Map(inv.groups.map((g) => [g.id, g.viable]));
+  const ready = new Map<string, number>();
+  const count = (node: number | null) => ready.set(nodeName(node), (ready.get(nodeName(node)) ?? 0) + 1);
+  for (const m of inv.mdevs) if (m.iommuGroup !== null && m.driver !== null) count(parentNode.get(m.parent) ?? null);
+  for (const f of inv.pci) {
+    if (f.driver?.startsWith('vfio') && f.iommuGroup !== null && viable.get(f.iommuGroup) === true) count(f.numaNode);
+  }
+  const total = [...ready.values()].reduce((a, b) => a + b, 0);
+  const features: Feature[] = [
+    ...[...available].map(([name, n]) => ({ key: PREFIX + name, value: String(n) })),
+    ...[...ready].map(([node, n]) => ({ key: `${PREFIX}vfio-ready.${node}`, value: String(n) })),
+    { key: `${PREFIX}vfio-ready`, value: String(total) },
+  ];
+  features.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { features, skipped };
+}
+
+/** RFC 3339 in UTC, whole seconds (what NFD's Go parser reads). */
+export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** The file's text: a header, the expiry directive (none when `expires` is null), the labels. */
+export function renderFeatureFile(features: readonly Feature[], o: { expires: Date | null; version: string }): string {
+  const lines = [`# Node Feature Discovery labels written by accelctl ${o.version} (accelctl features); replaced on each run`];
+  if (o.expires !== null) lines.push(`# +expiry-time=${rfc3339(o.expires)}`);
+  for (const f of features) lines.push(f.value === '' ? f.key : `${f.key}=${f.value}`);
+  const text = lines.join('\n') + '\n';
+  if (Buffer.byteLength(text) > MAX_BYTES) throw new FailedError(`the feature file would be ${Buffer.byteLength(text)} bytes; NFD reads at most ${MAX_BYTES}`);
+  return text;
+}
+
+/** `KEY=VALUE` of --label: a key without `/` gets the accelctl.io/ prefix. */
+export function parseLabel(spec: string): Feature {
+  const eq = spec.indexOf('=');
+  const rawKey = eq < 0 ? spec : spec.slice(0, eq);
+  const value = eq < 0 ? '' : spec.slice(eq + 1);
+  const key = rawKey.includes('/') ? rawKey : PREFIX + rawKey;
+  if (!validKey(key)) throw new UsageError(`--label ${spec}: ${key} is not a valid label key (name: at most 63 of A-Z a-z 0-9 . _ -, alphanumeric at both ends)`);
+  if (!validValue(value)) throw new UsageError(`--label ${spec}: ${JSON.stringify(value)} is not a valid label value (at most 63 of A-Z a-z 0-9 . _ -, alphanumeric at both ends)`);
+  return { key, value };
+}
+
+/** --expiry: `0` (no directive), or a number with s, m, h or d. Returns seconds, or null for none. */
+export function parseExpiry(spec: string): number | null {
+  const m = /^(\d+)([smhd])?$/.exec(spec);
+  if (!m) throw new UsageError(`--expiry ${spec}: expected a duration such as 90s, 10m, 1h or 2d, or 0 for none`);
+  const n = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  return n === 0 ? null : n;
+}
+
+export async function readInventory(env: Env): Promise<Inventory> {
+  const [parents, mdevs, pci, groups] = await Promise.all([listParents(env), listMdevs(env), listPci(env), listGroups(env)]);
+  return { parents, mdevs, pci, groups };
+}
+
+/** Where the text goes before the rename: a dot-file (NFD skips those) in the same directory (rename(2) stays on one file system). */
+export const tempPath = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+
+/**
+ * Replaces `hostPath` with `text`: a dot-file in the same directory (NFD skips
+ * dot-files), then rename(2), so NFD reads the old file or the new one.
+ */
+export function writeFeatureFile(hostPath: string, text: string, kernelPath: string): void {
+  const dir = dirname(hostPath);
+  const tmp = tempPath(hostPath);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    writeFileSync(tmp, text, { mode: 0o644 });
+    renameSync(tmp, hostPath);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw fromErrno('write', kernelPath, err);
+  }
+}
