@@ -11,10 +11,11 @@
  * name of its own namespace (here `accelctl.io/`). Writing a dot-file in the
  * same directory and renaming it into place means NFD never reads half a file.
  *
- * No health label: a health check opens each device through VFIO and pushes
- * work through it (seconds, root), and cannot open a partition a VM holds, so
- * run on a timer it would mark every busy device unhealthy. Labels here come
- * from sysfs reads alone.
+ * No health label: a health check opens each idle device through VFIO and
+ * pushes work through it (seconds, as root); on a timer it would hold devices
+ * a VM may be starting on at that moment, and a device in use is skipped, so
+ * the label would say little where it matters. Labels here come from sysfs
+ * reads alone.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
