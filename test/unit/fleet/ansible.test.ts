@@ -5,12 +5,11 @@
 // that a create on a fixture tree makes a device appear, as the kernel would;
 // reads, planning, refusals and JSON are the shipped code. The facts and health
 // tests run the real bin/accelctl.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from '../inventory/helpers.js';
-import { accelctl, fixtureCopy, playbook, setupFleet, snapshot, type Fleet } from './fleet-helpers.js';
+import { accelctl, fixtureCopy, playbook, readmePlaybook, setupFleet, snapshot, type Fleet } from './fleet-helpers.js';
 
 let fleet: Fleet;
 const HELD = '0b0e0b0e-0001-4000-8000-000000000001'; // held open by pid 266 in the fixture's /proc
@@ -193,13 +192,10 @@ describe('accelctl.vfio collection', () => {
 
 describe('README Fleet section', () => {
   it('its playbook runs as shown (accelctl on PATH; here the fake-kernel one, ACCELCTL_ROOT a fixture copy): changed, then unchanged', () => {
-    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('\n## Fleet\n'));
-    const m = /```yaml\n([\s\S]*?)```/.exec(section);
-    expect(m, 'README ## Fleet has a yaml block').not.toBeNull();
+    const text = readmePlaybook();
     const root = fixtureCopy(fleet);
     const env = { ACCELCTL_ROOT: root };
-    const first = playbook(fleet, m![1]!, { env, name: 'fleet' });
+    const first = playbook(fleet, text, { env, name: 'fleet' });
     expect(first.code, first.stderr).toBe(0);
     const [apply, asserted, facts, free] = [...first.tasks.values()];
     expect(first.tasks.size).toBe(4);
@@ -208,7 +204,7 @@ describe('README Fleet section', () => {
     expect((facts!.ansible_facts as { accelctl: { partitions: unknown[] } }).accelctl.partitions).toEqual(JSON.parse(accelctl(fleet, root, ['list', '--json'])).partitions);
     const types = JSON.parse(accelctl(fleet, root, ['types', '--parent', 'mtty', '--type', 'mtty-1', '--json']));
     expect(free!.msg).toBe(String(types.parents[0].types[0].availableInstances));
-    const second = playbook(fleet, m![1]!, { env, name: 'fleet' });
+    const second = playbook(fleet, text, { env, name: 'fleet' });
     expect(second.code, second.stderr).toBe(0);
     expect([...second.tasks.values()].every((t) => t.status === 'ok' && t.changed !== true)).toBe(true);
   });

@@ -19,6 +19,13 @@ export interface Fleet {
   dispose(): void;
 }
 
+/** ansible-galaxy collection build of ansible/ into `dir`, then an offline install of the tarball into `into`. */
+export function installCollection(dir: string, into: string, env: NodeJS.ProcessEnv): void {
+  execFileSync('ansible-galaxy', ['collection', 'build', join(REPO, 'ansible'), '--output-path', dir], { env, stdio: 'pipe' });
+  const tarball = join(dir, 'accelctl-vfio-0.1.0.tar.gz');
+  execFileSync('ansible-galaxy', ['collection', 'install', tarball, '-p', into], { env, stdio: 'pipe' });
+}
+
 /** Builds the collection with ansible-galaxy, installs the tarball offline, builds the fake accelctl. */
 export async function setupFleet(): Promise<Fleet> {
   const dir = mkdtempSync(join(SCRATCH, 'accelctl-fleet-'));
@@ -35,9 +42,7 @@ export async function setupFleet(): Promise<Fleet> {
     PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
   };
   delete env.ACCELCTL_ROOT;
-  execFileSync('ansible-galaxy', ['collection', 'build', join(REPO, 'ansible'), '--output-path', dir], { env, stdio: 'pipe' });
-  const tarball = join(dir, 'accelctl-vfio-0.1.0.tar.gz');
-  execFileSync('ansible-galaxy', ['collection', 'install', tarball, '-p', join(dir, 'collections')], { env, stdio: 'pipe' });
+  installCollection(dir, join(dir, 'collections'), env);
   await build({
     absWorkingDir: REPO,
     entryPoints: ['test/unit/fleet/fake-accelctl-main.ts'],
@@ -102,24 +107,36 @@ export function playbook(fleet: Fleet, text: string, o: { check?: boolean; diff?
   const args = ['-i', 'localhost,', '-c', 'local', file];
   if (o.check) args.push('--check');
   if (o.diff) args.push('--diff');
-  const r = spawnSync('ansible-playbook', args, {
-    env: { ...fleet.env, ANSIBLE_CALLBACK_PLUGINS: join(REPO, 'test/unit/fleet/callback'), ANSIBLE_STDOUT_CALLBACK: 'record', ...o.env },
-    encoding: 'utf8',
-    cwd: fleet.dir,
-  });
+  const r = spawnSync('ansible-playbook', args, { env: { ...fleet.env, ...RECORD_ENV, ...o.env }, encoding: 'utf8', cwd: fleet.dir });
   if (r.error) throw r.error;
+  return parseRecord(r.status ?? -1, r.stdout, r.stderr);
+}
+
+/** The environment that makes ansible-playbook print the record callback's JSON. */
+export const RECORD_ENV = { ANSIBLE_CALLBACK_PLUGINS: join(REPO, 'test/unit/fleet/callback'), ANSIBLE_STDOUT_CALLBACK: 'record' };
+
+export function parseRecord(code: number, stdout: string, stderr: string): PlayRun {
   let doc: { tasks: { task: string; host: string; status: string; result: TaskResult }[] };
   try {
-    doc = JSON.parse(r.stdout);
+    doc = JSON.parse(stdout);
   } catch {
-    throw new Error(`ansible-playbook printed no JSON (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    throw new Error(`ansible-playbook printed no JSON (exit ${code}):\n${stdout}\n${stderr}`);
   }
   const tasks = new Map<string, TaskResult>();
   for (const t of doc.tasks) tasks.set(t.task, { ...t.result, status: t.status });
-  return { code: r.status ?? -1, stderr: r.stderr, tasks };
+  return { code, stderr, tasks };
 }
 
 /** Runs accelctl (the real one unless `exe` says otherwise) on root; returns stdout, failing on a non-zero exit. */
 export function accelctl(fleet: Fleet, root: string, args: string[], exe = fleet.real): string {
   return execFileSync(exe, ['--root', root, ...args], { env: fleet.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The yaml block of README.md's "## Fleet" section: the playbook the README promises works as shown. */
+export function readmePlaybook(): string {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const at = readme.indexOf('\n## Fleet\n');
+  const m = at < 0 ? null : /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
+  if (!m) throw new Error('README.md has no yaml block under ## Fleet');
+  return m[1]!;
 }
