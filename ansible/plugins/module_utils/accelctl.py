@@ -53,4 +53,8 @@ class Accelctl(object):
         try:
             return rc, json.loads(out)
         except ValueError:
+            # An exit code in `ok` other than 0 may also be an error without a document (exit 1 is both
+            # "a check found a problem" and "the operation failed"): then accelctl's message says which.
+            if rc != 0:
+                self.fail(argv, rc, err)
             self.module.fail_json(msg='accelctl printed no JSON document', rc=rc, stdout=out, stderr=err, cmd=argv)

@@ -34,7 +34,8 @@ beforeAll(async () => {
 
 afterAll(() => fleet?.dispose());
 
-describe('accelctl.vfio collection', () => {
+// Each test runs ansible-playbook (Python start-up, a module per task): seconds, more on a loaded machine.
+describe('accelctl.vfio collection', { timeout: 120_000 }, () => {
   it('ansible-doc renders each module from the installed tarball', () => {
     for (const m of ['plan', 'facts', 'health']) {
       const doc = JSON.parse(execFileSync('ansible-doc', ['--json', `accelctl.vfio.${m}`], { env: fleet.env, encoding: 'utf8' }))[`accelctl.vfio.${m}`];
@@ -182,6 +183,17 @@ describe('accelctl.vfio collection', () => {
     expect((t.results as { device: string; ok: boolean }[]).map((x) => [x.device, x.ok])).toEqual([[SPARE, false]]);
   });
 
+  it('an exit 1 without a JSON document fails with accelctl\'s message, not a parse error', () => {
+    // A stand-in accelctl that fails as accelctl does when an operation fails (exit 1, one line on stderr).
+    const exe = join(fleet.dir, 'failing-accelctl');
+    writeFileSync(exe, '#!/bin/sh\necho "accelctl: cannot read /sys/kernel/iommu_groups: EIO" >&2\necho "hint: none" >&2\nexit 1\n', { mode: 0o755 });
+    const r = playbook(fleet, play(`- name: health\n  accelctl.vfio.health:\n    executable: ${exe}\n`));
+    const t = r.tasks.get('health')!;
+    expect(t.status).toBe('failed');
+    expect(t.msg).toBe('cannot read /sys/kernel/iommu_groups: EIO');
+    expect(t.rc).toBe(1);
+  });
+
   it('an executable that is not there fails the task naming it', () => {
     const r = playbook(fleet, play(`- name: facts\n  accelctl.vfio.facts:\n    executable: accelctl-not-installed\n`));
     const t = r.tasks.get('facts')!;
@@ -190,7 +202,7 @@ describe('accelctl.vfio collection', () => {
   });
 });
 
-describe('README Fleet section', () => {
+describe('README Fleet section', { timeout: 120_000 }, () => {
   it('its playbook runs as shown (accelctl on PATH; here the fake-kernel one, ACCELCTL_ROOT a fixture copy): changed, then unchanged', () => {
     const text = readmePlaybook();
     const root = fixtureCopy(fleet);
