@@ -118,7 +118,8 @@ export const RECORD_ENV = { ANSIBLE_CALLBACK_PLUGINS: join(REPO, 'test/unit/flee
 export function parseRecord(code: number, stdout: string, stderr: string): PlayRun {
   let doc: { tasks: { task: string; host: string; status: string; result: TaskResult }[] };
   try {
-    doc = JSON.parse(stdout);
+    // One document per playbook of the run, each holding every task so far: the last one is the whole run.
+    doc = JSON.parse(stdout.trim().split('\n').pop()!);
   } catch {
     throw new Error(`ansible-playbook printed no JSON (exit ${code}):\n${stdout}\n${stderr}`);
   }

@@ -1,4 +1,5 @@
-# Test-only stdout callback: one JSON document of every task's result per host.
+# Test-only stdout callback: every task's result per host as one JSON line, printed after each
+# playbook of the run (each line holds every task so far: the last line is the whole run).
 # ansible-core 2.14 (Debian's) has no json callback (it lives in ansible.posix).
 from __future__ import absolute_import, division, print_function
 
