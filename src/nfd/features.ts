@@ -78,7 +78,8 @@ const nodeName = (n: number | null): string => (n === null ? 'node-none' : `node
  *   `accelctl.io/vfio-ready`: devices a VM can be given now: live mdevs with
  *   an IOMMU group and a driver, and PCI functions bound to a vfio driver
  *   whose IOMMU group is viable.
- * A type whose id cannot be part of a label name is skipped, and said so.
+ * A type whose id cannot be part of a label name, or whose availability
+ * cannot be read, is skipped, and said so.
  */
 export function featuresOf(inv: Inventory): Features {
   const skipped: string[] = [];
@@ -89,6 +90,10 @@ export function featuresOf(inv: Inventory): Features {
       if (!NAME_RE.test(name)) {
         const why = `mdev type ${t.id} (on ${p.name}): ${PREFIX}${name} is not a valid label name (at most 63 of A-Z a-z 0-9 . _ -)`;
         if (!skipped.includes(why)) skipped.push(why);
+        continue;
+      }
+      if (t.availableInstances === null) {
+        skipped.push(`mdev type ${t.id} (on ${p.name}): available_instances unreadable, not counted`);
         continue;
       }
       available.set(name, (available.get(name) ?? 0) + t.availableInstances);
