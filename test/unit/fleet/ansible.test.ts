@@ -138,10 +138,11 @@ describe('accelctl.vfio collection', { timeout: 120_000 }, () => {
     expect(t.status).toBe('failed');
     expect(t.msg).toBe(`${HELD} is in use by pid 266 (qemu-system-x86): apply refused, nothing changed`);
     expect(t.rc).toBe(5);
-    // The lock's directory (/run/accelctl) is made on first use and kept; it is no host state.
+    // The host lock (/run/accelctl/lock, an flock'd file) is made on first use and kept; it is no host state.
     const after = snapshot(root);
-    expect([...after.keys()].filter((k) => !before.has(k))).toEqual(['run', 'run/accelctl']);
-    for (const k of ['run', 'run/accelctl']) after.delete(k);
+    const lock = ['run', 'run/accelctl', 'run/accelctl/lock'];
+    expect([...after.keys()].filter((k) => !before.has(k))).toEqual(lock);
+    for (const k of lock) after.delete(k);
     expect(after).toEqual(before);
   });
 
