@@ -19,7 +19,7 @@ _accelctl_host() {
 # 0 when word $2 is an option that takes a value in command $1.
 _accelctl_valued() {
   case "$1:$2" in
-    types:--parent|types:--type|list:--parent|list:--uuid|topology:--near-node|topology:--near-cpu|create:--parent|create:--type|create:--uuid|create:--count|create:--attr|bind:--driver|bind:--owner|unbind:--driver|sriov:--vfs|define:--parent|define:--type|define:--uuid|define:--attr|undefine:--parent|start:--parent|start:--type|start:--uuid|start:--attr|modify:--parent|modify:--type|modify:--attr|modify:--del-attr|apply:-f|apply:--file|apply:-c|apply:--config|assert:-f|assert:--file|assert:-c|assert:--config|export:-o|export:--output|export:-c|export:--config|selftest:--profile|selftest:--iterations|selftest:--timeout|selftest:--format|health:--format|health:--output|health:--expect|health:--jobs|health:--timeout|*:--root|*:--color) return 0 ;;
+    types:--parent|types:--type|list:--parent|list:--uuid|topology:--near-node|topology:--near-cpu|create:--parent|create:--type|create:--uuid|create:--count|create:--attr|bind:--driver|bind:--owner|unbind:--driver|sriov:--vfs|define:--parent|define:--type|define:--uuid|define:--attr|undefine:--parent|start:--parent|start:--type|start:--uuid|start:--attr|modify:--parent|modify:--type|modify:--attr|modify:--del-attr|apply:-f|apply:--file|apply:-c|apply:--config|assert:-f|assert:--file|assert:-c|assert:--config|export:-o|export:--output|export:-c|export:--config|features:--output|features:--expiry|features:--label|selftest:--profile|selftest:--iterations|selftest:--timeout|selftest:--format|health:--format|health:--output|health:--expect|health:--jobs|health:--timeout|*:--root|*:--color) return 0 ;;
   esac
   return 1
 }
@@ -60,6 +60,9 @@ _accelctl_value() {
     assert:-c|assert:--config) : ;;
     export:-o|export:--output) _accelctl_words "yaml json" ;;
     export:-c|export:--config) : ;;
+    features:--output) _accelctl_files -f ;;
+    features:--expiry) : ;;
+    features:--label) : ;;
     selftest:--profile) _accelctl_words "auto generic mtty edu" ;;
     selftest:--iterations) : ;;
     selftest:--timeout) : ;;
@@ -95,6 +98,7 @@ _accelctl_options() {
     apply) _accelctl_words "-f --file -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     assert) _accelctl_words "-f --file -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     export) _accelctl_words "-o --output -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    features) _accelctl_words "--output --expiry --label --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     selftest) _accelctl_words "--profile --iterations --timeout --format --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     health) _accelctl_words "--format --output --allow-none --expect --jobs --timeout --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     completion) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
@@ -210,7 +214,7 @@ _accelctl() {
   elif [[ "$cur" == -* ]]; then
     _accelctl_options "$cmd"
   elif [ -z "$cmd" ]; then
-    _accelctl_words "types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export selftest health completion schema"
+    _accelctl_words "types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema"
   else
     _accelctl_arg "$cmd" "$n" || _accelctl_options "$cmd"
   fi

@@ -223,6 +223,21 @@ export const TABLE: readonly CommandSpec[] = [
     output: async () => (await import('../schemas/plan.js')).PlanFile,
   },
 
+  // Fleet
+  {
+    name: 'features',
+    summary: "write Node Feature Discovery labels: types' availability, VFIO-ready devices per NUMA node",
+    options: [
+      { flags: '--output <file>', description: 'the feature file, or - for stdout (default: /etc/kubernetes/node-feature-discovery/features.d/accelctl under --root)' },
+      { flags: '--expiry <duration>', description: 'labels expire this long after the write, e.g. 10m, 1h, 2d; 0 for never (default 1h)' },
+      { flags: '--label <key=value>', description: 'one more label (accelctl.io/ is added to a key without a prefix)', repeatable: true },
+    ],
+    // A report file NFD reads, written by the command itself as health --output is: no kernel write, no plan.
+    mutates: false,
+    load: () => import('./features.js'),
+    output: async () => (await import('../schemas/features.js')).FeaturesOutput,
+  },
+
   // Checks
   {
     name: 'selftest',

@@ -28,7 +28,7 @@ const SHELLS = Object.keys(SCRIPT) as Shell[];
 const MTTY = ['0b0e0b0e-0001-4000-8000-000000000001', '0b0e0b0e-0002-4000-8000-000000000002'];
 const VISIBLE_COMMANDS = [
   'types', 'list', 'topology', 'groups', 'inspect', 'create', 'remove', 'bind', 'unbind', 'sriov', 'define', 'undefine',
-  'start', 'stop', 'modify', 'apply', 'assert', 'export', 'selftest', 'health', 'completion', 'schema',
+  'start', 'stop', 'modify', 'apply', 'assert', 'export', 'features', 'selftest', 'health', 'completion', 'schema',
 ];
 
 // `accelctl` on PATH is this checkout's, as an installed one would be.

@@ -1,0 +1,71 @@
+// `accelctl features`: the command around src/nfd/features.ts, on a copy of
+// the captured qemu-6.1 tree; its --json checked against its JSON Schema.
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { parse, run as runParsed } from '../../../src/commands/features.js';
+import { TABLE } from '../../../src/commands/table.js';
+import { Env } from '../../../src/env.js';
+import { AccelError, EXIT } from '../../../src/errors.js';
+import { schemaRegistry } from '../../../src/schemas/index.js';
+import { makeCtx, REPO } from '../inventory/helpers.js';
+
+const DIR = 'etc/kubernetes/node-feature-discovery/features.d';
+let roots: string[] = [];
+afterEach(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+  roots = [];
+});
+/** What the entry does: parse (exit 2 on bad input), then run. */
+const run = async (ctx: Parameters<typeof runParsed>[0], _args: string[], opts: Record<string, unknown>) => runParsed(ctx, parse({ args: [], opts }));
+const copy = (): Env => {
+  const root = mkdtempSync(join(tmpdir(), 'accelctl-features-'));
+  cpSync(join(REPO, 'test/fixtures/machines/qemu-6.1'), root, { recursive: true, verbatimSymlinks: true });
+  roots.push(root);
+  return new Env(root);
+};
+
+describe('accelctl features', () => {
+  it('writes the feature file into NFD\'s directory under --root, expiring an hour from now; --json follows its schema', async () => {
+    const env = copy();
+    const ctx = makeCtx(env, { json: true });
+    const before = Date.now();
+    const out = await run(ctx, [], { label: ['config=large', 'config.state=success'] });
+    const file = join(env.root, DIR, 'accelctl');
+    const text = readFileSync(file, 'utf8');
+    const expiry = /^# \+expiry-time=(\S+)$/m.exec(text)![1]!;
+    const ms = Date.parse(expiry) - before;
+    expect(ms).toBeGreaterThan(3600_000 - 2000);
+    expect(ms).toBeLessThanOrEqual(3600_000 + 60_000);
+    expect(text).toContain('\naccelctl.io/mdev.mtty-1.available=21\n');
+    expect(text.endsWith('accelctl.io/config=large\naccelctl.io/config.state=success\n')).toBe(true);
+    expect(readdirSync(join(env.root, DIR))).toEqual(['accelctl']);
+    expect(ctx.messages).toEqual(['wrote 13 labels to /etc/kubernetes/node-feature-discovery/features.d/accelctl']);
+    const schema = (await schemaRegistry(TABLE).features!()) as z.ZodType;
+    expect(schema.parse(out.json)).toEqual(out.json);
+    expect(out.json).toMatchObject({ path: '/etc/kubernetes/node-feature-discovery/features.d/accelctl', expiryTime: expiry, skipped: [] });
+  });
+
+  it('--output - prints the file and writes nothing; --expiry 0 leaves the directive out', async () => {
+    const env = copy();
+    const out = await run(makeCtx(env), [], { output: '-', expiry: '0' });
+    expect(out.text).not.toContain('+expiry-time');
+    expect(out.text).toContain('accelctl.io/vfio-ready=3\n');
+    expect(existsSync(join(env.root, 'etc/kubernetes'))).toBe(false);
+  });
+
+  it('refuses a --label that is not a label, or one accelctl sets itself (exit 2), before writing', async () => {
+    const env = copy();
+    for (const label of ['no spaces=1', 'vfio-ready=9']) {
+      const err = await run(makeCtx(env), [], { label: [label] }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, label).toBeInstanceOf(AccelError);
+      expect((err as AccelError).exitCode).toBe(EXIT.usage);
+    }
+    expect(existsSync(join(env.root, 'etc/kubernetes'))).toBe(false);
+  });
+});
