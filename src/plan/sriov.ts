@@ -12,18 +12,25 @@ export function sriovSteps(env: Env, pf: PciFunction, vfs: number, autoprobe: bo
   const numvfs = under(dir, 'sriov_numvfs');
   const current = pf.sriovNumvfs ?? 0;
   const steps: Step[] = [];
-  if (autoprobe !== null) {
-    const path = under(dir, 'sriov_drivers_autoprobe');
-    const was = readAttrSync(env, path) !== '0';
-    if (was !== autoprobe) {
-      steps.push(
-        write(path, autoprobe ? '1' : '0', `set sriov_drivers_autoprobe of ${pf.address} to ${autoprobe ? 1 : 0}`, [
-          write(path, was ? '1' : '0', `restored sriov_drivers_autoprobe of ${pf.address}`),
-        ]),
-      );
+  // The autoprobe change comes after the VFs are gone: undone in reverse, it is
+  // restored before the old VFs come back, so they are probed as they were.
+  const setAutoprobe = () => {
+    if (autoprobe !== null) {
+      const path = under(dir, 'sriov_drivers_autoprobe');
+      const was = readAttrSync(env, path) !== '0';
+      if (was !== autoprobe) {
+        steps.push(
+          write(path, autoprobe ? '1' : '0', `set sriov_drivers_autoprobe of ${pf.address} to ${autoprobe ? 1 : 0}`, [
+            write(path, was ? '1' : '0', `restored sriov_drivers_autoprobe of ${pf.address}`),
+          ]),
+        );
+      }
     }
+  };
+  if (current === vfs) {
+    setAutoprobe();
+    return steps;
   }
-  if (current === vfs) return steps;
   const vfLink = (i: number) => `${dir}/virtfn${i}`;
   if (current > 0) {
     steps.push(
@@ -31,6 +38,7 @@ export function sriovSteps(env: Env, pf: PciFunction, vfs: number, autoprobe: bo
       wait(`the VFs of ${pf.address} to go away`, () => !existsSync(vfLink(0)), VF_WAIT_MS),
     );
   }
+  setAutoprobe();
   if (vfs > 0) {
     steps.push(
       write(numvfs, String(vfs), `enable ${vfs} VFs on ${pf.address}`, [write(numvfs, '0', `disabled the new VFs of ${pf.address}`)]),

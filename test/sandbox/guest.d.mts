@@ -29,6 +29,8 @@ export interface Guest {
   sh(script: string, opts?: RunOptions): Promise<RunResult>;
   /** node ACCELCTL_BIN ...args, each argument shell-quoted. */
   accelctl(args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** One command on QEMU's human monitor (e.g. `device_del edu1`); resolves with what it printed. */
+  monitor(command: string): Promise<string>;
   /** The guest console (kernel log, init messages) so far. */
   consoleLog(): string;
   /** Milliseconds from QEMU start until the agent answered. */

@@ -124,7 +124,7 @@ export function sandboxInfo() {
 
 /**
  * The QEMU command line of the test machine (docs/kernel.md §5).
- * @param {{ sock?: string, consoleFile?: string, shell?: boolean, memMB?: number, ninepCache?: string, extraAppend?: string }} o
+ * @param {{ sock?: string, monitorSock?: string, consoleFile?: string, shell?: boolean, memMB?: number, ninepCache?: string, extraAppend?: string }} o
  * @returns {string[]}
  */
 export function qemuArgs(o) {
@@ -158,11 +158,11 @@ export function qemuArgs(o) {
     // proximity, so devices on pcie.0 read numa_node -1).
     '-device', 'pxb-pcie,id=pxb0,bus_nr=64,numa_node=0,bus=pcie.0',
     '-device', 'pcie-root-port,id=rp0,bus=pxb0,chassis=10,slot=0',
-    '-device', 'edu,bus=rp0',
+    '-device', 'edu,bus=rp0,id=edu0',
     // Node 1: the same again.
     '-device', 'pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0',
     '-device', 'pcie-root-port,id=rp1,bus=pxb1,chassis=11,slot=0',
-    '-device', 'edu,bus=rp1',
+    '-device', 'edu,bus=rp1,id=edu1',
     // A NIC with a real driver (eth0), on the root bus (numa_node -1).
     '-device', 'e1000e,romfile=,bus=pcie.0,addr=0x3',
     // An SR-IOV NVMe PF behind its own root port.
@@ -183,6 +183,8 @@ export function qemuArgs(o) {
       '-device', `virtserialport,chardev=ag,name=${AGENT_PORT}`,
     );
   }
+  // The human monitor on a socket: tests hot-unplug devices with device_del (ids edu0, edu1).
+  if (o.monitorSock) args.push('-monitor', `unix:${o.monitorSock},server=on,wait=off`);
   if (o.shell) args.push('-serial', 'mon:stdio');
   else if (o.consoleFile) args.push('-chardev', `file,id=con0,path=${o.consoleFile}`, '-serial', 'chardev:con0');
   return args;
@@ -262,7 +264,8 @@ async function bootOnce(opts) {
   fs.writeFileSync(consoleFile, '');
   const t0 = Date.now();
   const wrap = opts.hostModules ? hostModulesPrefix(sandboxInfo().kver) : [];
-  const argv = [...deathSigPrefix(), ...wrap, 'qemu-system-x86_64', ...qemuArgs({ sock, consoleFile, ...opts })];
+  const monitorSock = path.join(dir, 'monitor.sock');
+  const argv = [...deathSigPrefix(), ...wrap, 'qemu-system-x86_64', ...qemuArgs({ sock, monitorSock, consoleFile, ...opts })];
   fs.writeFileSync(path.join(dir, 'qemu.cmd'), argv.map(shq).join(' ') + '\n');
   const qemu = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   liveQemus.add(qemu);
@@ -462,6 +465,27 @@ async function bootOnce(opts) {
     },
     accelctl(args, o = {}) {
       return guest.sh(`exec node ${shq(ACCELCTL_BIN)} ${args.map(shq).join(' ')}`, o);
+    },
+    monitor(command) {
+      return new Promise((resolve, reject) => {
+        const s = net.connect(monitorSock);
+        let out = '';
+        s.setEncoding('utf8');
+        s.on('data', (d) => {
+          out += d;
+          // The banner, then the echoed command, then its output and the next prompt.
+          if (out.split('(qemu)').length >= 3) {
+            s.end();
+            resolve(out.split('(qemu)').slice(1).join('(qemu)').replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trim());
+          }
+        });
+        s.once('connect', () => s.write(`${command}\n`));
+        s.once('error', reject);
+        setTimeout(() => {
+          s.destroy();
+          reject(new Error(`monitor: no answer to ${command}: ${out}`));
+        }, 10_000).unref();
+      });
     },
     consoleLog,
     async close() {

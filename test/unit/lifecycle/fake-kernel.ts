@@ -79,6 +79,8 @@ export class FakeKernel implements KernelWriter {
   }
 
   private newGroup(devDir: string, name: string, mdev: boolean): number {
+    // Numbers from 100 up, skipping those in use: another FakeKernel may have worked on this tree before.
+    while (fs.existsSync(this.sys('kernel/iommu_groups', String(this.nextGroup)))) this.nextGroup++;
     const g = this.nextGroup++;
     const gdir = this.sys('kernel/iommu_groups', String(g));
     fs.mkdirSync(path.join(gdir, 'devices'), { recursive: true });
@@ -131,6 +133,12 @@ export class FakeKernel implements KernelWriter {
     if (this.driverOf(bdf) !== driver) throw errno('ENODEV');
     fs.rmSync(path.join(this.pciDir(bdf), 'driver'));
     fs.rmSync(this.sys('bus/pci/drivers', driver, bdf));
+    // The group's /dev/vfio node goes with the last of its devices to leave VFIO.
+    if (driver.startsWith('vfio')) {
+      const gdir = fs.realpathSync(path.join(this.pciDir(bdf), 'iommu_group'));
+      const members = fs.readdirSync(path.join(gdir, 'devices'));
+      if (!members.some((m) => this.driverOf(m)?.startsWith('vfio'))) fs.rmSync(this.env.dev('vfio', path.basename(gdir)), { force: true });
+    }
   }
 
   private bind(bdf: string, driver: string): void {

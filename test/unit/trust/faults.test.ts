@@ -1,0 +1,182 @@
+/**
+ * Fault injection (issue 9's standing tests): for every mutating scenario
+ * below, the k-th kernel write fails with EBUSY, EINVAL, ENOSPC, EIO or
+ * EACCES, for every k the scenario makes. Afterwards the tree is as before
+ * (snapshot compare, IOMMU group numbers aside: the kernel hands a recreated
+ * device a new one), the exit code is the errno's from src/errors.ts, and
+ * stderr has no stack. The number of combinations run is printed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT, fromErrno } from '../../../src/errors.js';
+import type { BoundedResult, KernelWriter } from '../../../src/plan/writer.js';
+import { FakeKernel } from '../lifecycle/fake-kernel.js';
+import { runArgv } from './inproc.js';
+import { changed, fuzzTree, restoreTo, snapshot, withoutLockContent, type FuzzTree, type Snapshot } from './tree.js';
+
+const ERRNOS = ['EBUSY', 'EINVAL', 'ENOSPC', 'EIO', 'EACCES'] as const;
+const HELD = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
+const IDLE = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1002';
+const PF = '0000:01:00.0';
+const uuid = (n: number) => `5b0f0000-0000-4000-8000-0000000000${n.toString().padStart(2, '0')}`;
+
+/** The fake kernel, failing its k-th write (bounded or not) with `errno`; k 0 fails none. */
+class Failing implements KernelWriter {
+  writes = 0;
+  constructor(
+    readonly inner: FakeKernel,
+    readonly k: number,
+    readonly errno: string,
+  ) {}
+  private fails(): boolean {
+    return ++this.writes === this.k;
+  }
+  write(p: string, v: string): void {
+    if (this.fails()) throw Object.assign(new Error(this.errno), { code: this.errno });
+    this.inner.write(p, v);
+  }
+  async writeBounded(p: string, v: string, ms: number): Promise<BoundedResult> {
+    if (this.fails()) return { state: 'failed', errno: this.errno };
+    return this.inner.writeBounded(p, v, ms);
+  }
+  chown(p: string, uid: number, gid: number): void {
+    this.inner.chown(p, uid, gid);
+  }
+}
+
+/** Write-only control files: what the fake kernel leaves in them is the last value written, not state. */
+const WRITE_ONLY = /\/(create|remove|bind|unbind|drivers_probe|new_id|remove_id)$/;
+
+/**
+ * A snapshot as the kernel would show it: each IOMMU group number replaced by
+ * its members' names (a partition or VF put back by an undo is the same
+ * device in a group with a new number, as on the real kernel), write-only
+ * files without content, and attribute values without the trailing newline
+ * sysfs adds on read (the fake kernel stores what was written).
+ */
+function byGroupMembers(s: Snapshot): string[] {
+  const members = new Map<string, string[]>();
+  for (const k of s.keys()) {
+    const m = /^sys\/kernel\/iommu_groups\/(\d+)\/devices\/(.+)$/.exec(k);
+    if (m) members.set(m[1]!, [...(members.get(m[1]!) ?? []), m[2]!]);
+  }
+  const name = (n: string) => `<group of ${(members.get(n) ?? [`#${n}`]).sort().join(',')}>`;
+  const norm = (x: string) => x.replace(/(iommu_groups\/)(\d+)/g, (_a, p: string, n: string) => p + name(n)).replace(/^(dev\/vfio\/)(\d+)$/, (_a, p: string, n: string) => p + name(n));
+  const shown = (k: string, v: string) => (WRITE_ONLY.test(k) ? v.replace(/ = [\s\S]*$/, ' (write-only)') : v.replace(/\n$/, ''));
+  return [...withoutLockContent(s)].map(([k, v]) => `${norm(k)} ${norm(shown(k, v))}`).sort();
+}
+
+interface Scenario {
+  name: string;
+  argv: string[];
+  /** Brings the tree to the state the scenario starts from (through the fake kernel, as the real one would). */
+  prepare?: (run: (argv: string[]) => Promise<void>, t: FuzzTree) => Promise<void>;
+  /** How many kernel writes the scenario makes when nothing fails (checked, so a change in the plan is noticed). */
+  atLeast: number;
+}
+
+const plans = (t: FuzzTree) => `${t.root}.plans`;
+
+const SCENARIOS: Scenario[] = [
+  { name: 'create --count 3', argv: ['create', '--parent', 'mtty', '--type', 'mtty-1', '--count', '3'], atLeast: 3 },
+  {
+    name: 'apply (creates and removes partitions and definitions)',
+    argv: ['apply', '-f', '@plan'],
+    atLeast: 5,
+    prepare: async (run, t) => {
+      // Three partitions and two definitions the plan does not list (removed and undefined),
+      // one it keeps; it adds three partitions of its own and persists its list.
+      for (const n of [1, 2, 3]) await run(['create', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(n)]);
+      for (const n of [1, 2]) await run(['define', '--uuid', uuid(n)]);
+      await run(['define', '--parent', 'mtty', '--type', 'mtty-1', '--uuid', uuid(9), '--auto']);
+      fs.mkdirSync(plans(t), { recursive: true });
+      fs.writeFileSync(
+        path.join(plans(t), 'plan.yaml'),
+        [
+          'version: v1',
+          'configs:',
+          '  default:',
+          '    - parent: mtty',
+          '      persist: true',
+          '      partitions:',
+          `        - { type: mtty-1, uuids: [${HELD}, ${uuid(11)}, ${uuid(12)}] }`,
+          `        - { type: mtty-2, uuids: [${IDLE}, ${uuid(3)}, ${uuid(13)}] }`,
+          '',
+        ].join('\n'),
+      );
+    },
+  },
+  { name: 'bind --group (three members on host drivers)', argv: ['bind', '0000:00:1f.2', '--group'], atLeast: 6 },
+  {
+    name: 'sriov --vfs 2',
+    argv: ['sriov', PF, '--vfs', '2'],
+    atLeast: 2,
+    // The VF present at the start is one the fake kernel made, so an undo that brings it back brings back the same.
+    prepare: async (run) => {
+      await run(['sriov', PF, '--vfs', '0']);
+      await run(['sriov', PF, '--vfs', '1']);
+    },
+  },
+  {
+    name: 'sriov --vfs 2 --no-autoprobe',
+    argv: ['sriov', PF, '--vfs', '2', '--no-autoprobe'],
+    atLeast: 3,
+    prepare: async (run) => {
+      await run(['sriov', PF, '--vfs', '0']);
+      await run(['sriov', PF, '--vfs', '1']);
+    },
+  },
+];
+
+let combinations = 0;
+afterAll(() => console.log(`fault injection: ${combinations} (command, k, errno) combinations`));
+
+describe.each(SCENARIOS)('fault injection: $name', (sc) => {
+  it('the k-th kernel write fails with each errno, for every k: the tree is as before, the exit code the errno\'s', async () => {
+    let t!: FuzzTree;
+    const prepared: string[] = [];
+    t = fuzzTree();
+    try {
+      if (sc.prepare) {
+        await sc.prepare(async (argv) => {
+          const r = await runArgv(argv, t.root, new FakeKernel(t.h.env));
+          prepared.push(`${argv.join(' ')}: ${r.code} ${r.stderr}`);
+          expect(r.code, prepared.join('\n')).toBe(EXIT.ok);
+        }, t);
+      }
+      const argv = sc.argv.map((a) => (a === '@plan' ? path.join(plans(t), 'plan.yaml') : a));
+      const base = snapshot(t.root);
+
+      // The run without a fault: how many writes it makes.
+      const clean = new Failing(new FakeKernel(t.h.env), 0, '');
+      const ok = await runArgv(argv, t.root, clean);
+      expect(ok.code, ok.stderr).toBe(EXIT.ok);
+      expect(clean.writes).toBeGreaterThanOrEqual(sc.atLeast);
+      restoreTo(t.root, base, snapshot(t.root));
+      const want = byGroupMembers(base);
+
+      for (let k = 1; k <= clean.writes; k++) {
+        for (const errno of ERRNOS) {
+          combinations++;
+          const kernel = new Failing(new FakeKernel(t.h.env), k, errno);
+          const r = await runArgv(argv, t.root, kernel);
+          const after = snapshot(t.root);
+          const what = `${argv.join(' ')}: write ${k} of ${clean.writes} fails with ${errno}\nexit ${r.code}\n${r.stderr}`;
+          try {
+            expect(r.internal, what).toBeUndefined();
+            expect(r.stderr, what).not.toMatch(/internal error|^\s+at /m);
+            expect(r.code, what).toBe(fromErrno('write', 'x', { code: errno }).exitCode);
+            expect(r.stderr, what).toContain(errno);
+            expect(byGroupMembers(after), `${what}\nchanged: ${changed(withoutLockContent(base), withoutLockContent(after)).join(' ')}`).toEqual(want);
+          } finally {
+            restoreTo(t.root, base, after);
+          }
+        }
+      }
+    } finally {
+      t.cleanup();
+      fs.rmSync(plans(t), { recursive: true, force: true });
+    }
+  }, 300_000);
+});

@@ -1,0 +1,123 @@
+/**
+ * A fixture tree the fuzzer and the fault tests can compare and put back
+ * cheaply: built once (the lifecycle harness's two-node host, on tmpfs when
+ * there is one), snapshotted as path -> "mode kind content", and put back
+ * from that snapshot, entry by entry, only where a run changed it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeHarness, type Harness } from '../lifecycle/harness.js';
+
+export type Snapshot = Map<string, string>;
+
+/** One entry as snapshot() records it. */
+export function snapshotEntry(root: string, rel: string): string {
+  const p = path.join(root, rel);
+  const st = fs.lstatSync(p);
+  const mode = (st.mode & 0o7777).toString(8);
+  if (st.isSymbolicLink()) return `${mode} -> ${fs.readlinkSync(p)}`;
+  if (st.isDirectory()) return `${mode} dir`;
+  if (st.isFile()) return `${mode} = ${fs.readFileSync(p, 'latin1')}`;
+  return `${mode} special`;
+}
+
+/** Every entry under `root` (the root itself excluded) with its mode and its content or link target. */
+export function snapshot(root: string): Snapshot {
+  const out: Snapshot = new Map();
+  const walk = (dir: string, rel: string) => {
+    for (const name of fs.readdirSync(dir)) {
+      const p = path.join(dir, name);
+      const r = rel === '' ? name : `${rel}/${name}`;
+      const e = snapshotEntry(root, r);
+      out.set(r, e);
+      if (e.endsWith(' dir')) walk(p, r);
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+/** The paths whose entry differs between two snapshots (added, removed or changed), sorted. */
+export function changed(a: Snapshot, b: Snapshot): string[] {
+  const out = new Set<string>();
+  for (const [k, v] of a) if (b.get(k) !== v) out.add(k);
+  for (const k of b.keys()) if (!a.has(k)) out.add(k);
+  return [...out].sort();
+}
+
+/**
+ * Puts the tree at `root` back as `want` (a snapshot of it), touching only
+ * the entries that differ from `now`: what was added goes, what changed or
+ * went comes back with its mode.
+ */
+export function restoreTo(root: string, want: Snapshot, now: Snapshot): void {
+  const diff = changed(want, now);
+  const isDir = (e: string | undefined) => e !== undefined && e.endsWith(' dir');
+  for (const rel of [...diff].reverse()) {
+    // A directory whose mode alone changed keeps its entries: chmod below.
+    if (!(isDir(want.get(rel)) && isDir(now.get(rel)))) fs.rmSync(path.join(root, rel), { recursive: true, force: true });
+  }
+  for (const rel of diff) {
+    const entry = want.get(rel);
+    if (entry === undefined) continue;
+    const p = path.join(root, rel);
+    const m = /^([0-7]+) (dir|-> ([\s\S]*)|= ([\s\S]*)|special)$/.exec(entry)!;
+    const mode = parseInt(m[1]!, 8);
+    if (m[2] === 'dir') {
+      fs.mkdirSync(p, { recursive: true });
+      fs.chmodSync(p, mode);
+    } else if (m[3] !== undefined) fs.symlinkSync(m[3], p);
+    else if (m[4] !== undefined) {
+      fs.writeFileSync(p, Buffer.from(m[4], 'latin1'));
+      fs.chmodSync(p, mode);
+    } else throw new Error(`cannot restore ${p}: a special file`);
+  }
+}
+
+export interface FuzzTree {
+  h: Harness;
+  root: string;
+  /** The snapshot every case starts from. */
+  base: Snapshot;
+  /** Puts the tree back as `base` (only needed after a run changed it); `now` is its snapshot, when taken already. */
+  restore(now?: Snapshot): void;
+  cleanup(): void;
+}
+
+/**
+ * The harness tree plus what the cases need beside it: the lock directory
+ * and file made once (their first creation is not what a case is about; the
+ * lock file's content is the holder's name, rewritten by every locked run).
+ */
+export function fuzzTree(prepare?: (h: Harness) => void): FuzzTree {
+  if (process.env.TMPDIR === undefined && fs.existsSync('/dev/shm')) process.env.TMPDIR = '/dev/shm';
+  const h = makeHarness({ json: true });
+  const root = h.root;
+  fs.mkdirSync(path.join(root, 'run/accelctl'), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(root, 'run/accelctl/lock'), '', { mode: 0o600 });
+  fs.mkdirSync(path.join(root, 'out'));
+  prepare?.(h);
+  const base = snapshot(root);
+  const tree: FuzzTree = {
+    h,
+    root,
+    base,
+    restore(now = snapshot(root)) {
+      restoreTo(root, base, now);
+    },
+    cleanup() {
+      h.cleanup();
+    },
+  };
+  return tree;
+}
+
+/** The lock file's content names the last holder: not a change a case made to the host. */
+export const LOCK_FILE = 'run/accelctl/lock';
+export function withoutLockContent(s: Snapshot): Snapshot {
+  const v = s.get(LOCK_FILE);
+  if (v === undefined) return s;
+  const copy = new Map(s);
+  copy.set(LOCK_FILE, v.replace(/ = [\s\S]*$/, ' = (holder)'));
+  return copy;
+}
