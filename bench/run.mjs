@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sideBySide, sandboxInfo, fmt } from './lib.mjs';
+import { esmVersusBundles } from './esm.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const cli = join(repo, 'bin/accelctl');
@@ -98,6 +99,10 @@ function sandboxBench(file) {
 }
 
 if (want('startup')) startup();
+if (want('layout')) {
+  const { bundles, esm } = await esmVersusBundles();
+  results.push({ bench: 'layout (bundles kept)', ratio: bundles, target: 1.3, ok: bundles <= 1.3 && bundles <= esm });
+}
 if (want('scale')) scale();
 if (want('shim')) sandboxBench('shim.mjs');
 if (want('lifecycle')) sandboxBench('lifecycle.mjs');
