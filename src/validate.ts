@@ -93,6 +93,20 @@ export function checkDriver(value: string): string {
   return value;
 }
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30s`, `2m`, `500ms`, `1h`, `2d`, or a plain number of seconds -> milliseconds; null when it is none of these. */
+export function parseDurationMs(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  return m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : null;
+}
+
+/** A file path the user names for a report (--output): non-empty, and no NUL (no file can be named so). */
+export function checkOutputPath(value: string, what = '--output'): string {
+  if (value === '' || value.includes('\0')) throw new UsageError(`invalid ${what} ${shown(value)}: expected a file path`);
+  return value;
+}
+
 export function checkInt(value: string, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^\d+$/.test(value)) throw new UsageError(`invalid ${what} ${shown(value)}: expected a whole number`);
   const n = Number(value);

@@ -12,6 +12,7 @@ import type { Context, Outcome } from '../context.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_FILE, featuresOf, parseExpiry, parseLabel, readInventory, renderFeatureFile, rfc3339, writeFeatureFile, type Feature } from '../nfd/features.js';
 import { VERSION } from '../globals.js';
+import { checkOutputPath } from '../validate.js';
 
 export interface FeaturesOptions {
   /** Seconds until the labels expire; null: no +expiry-time directive. */
@@ -24,7 +25,7 @@ export interface FeaturesOptions {
 export const parse = ({ opts }: Raw): FeaturesOptions => ({
   expirySeconds: parseExpiry(typeof opts.expiry === 'string' ? opts.expiry : '1h'),
   labels: ((opts.label as string[] | undefined) ?? []).map(parseLabel),
-  output: typeof opts.output === 'string' ? opts.output : undefined,
+  output: typeof opts.output === 'string' ? checkOutputPath(opts.output) : undefined,
 });
 
 export async function run(ctx: Context, o: FeaturesOptions): Promise<Outcome> {

@@ -30,7 +30,7 @@ import type { ResolvedDevice } from '../sysfs/resolve.js';
 import { nativeSys } from '../vfio/ffi.js';
 import { resolveVfioDevice } from '../vfio/open.js';
 import type { Sys } from '../vfio/sys.js';
-import { checkInt } from '../validate.js';
+import { checkInt, checkOutputPath } from '../validate.js';
 
 /**
  * Tests at a time by default: one per CPU, at most 4. A quick test is mostly
@@ -80,7 +80,7 @@ export interface HealthOptions {
 export const parse = ({ args, opts }: Raw): HealthOptions => ({
   format: parseFormat(opts.format, opts.json === true),
   timeoutMs: parseTimeoutMs(opts.timeout),
-  output: typeof opts.output === 'string' ? opts.output : undefined,
+  output: typeof opts.output === 'string' ? checkOutputPath(opts.output) : undefined,
   devices: args,
   allowNone: opts.allowNone === true,
   expect: opts.expect === undefined ? null : checkInt(String(opts.expect), '--expect', 0, 100_000),

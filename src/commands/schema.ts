@@ -7,9 +7,9 @@ import type { CommandSpec, Raw } from '../command.js';
 import { didYouMean } from '../sysfs/suggest.js';
 
 async function jsonSchema(SCHEMAS: ReturnType<typeof schemaRegistry>, name: string): Promise<unknown> {
-  const load = SCHEMAS[name];
+  const load = SCHEMAS.get(name);
   if (!load) {
-    const names = Object.keys(SCHEMAS);
+    const names = [...SCHEMAS.keys()];
     throw new UsageError(`no JSON output schema for ${JSON.stringify(name)}${didYouMean(name, names)}`, `commands with --json output: ${names.join(', ')}`);
   }
   return z.toJSONSchema(await load(), { io: 'output' });
@@ -24,7 +24,7 @@ export async function run(_ctx: Context, name: string | undefined, table: readon
   if (name !== undefined) json = await jsonSchema(SCHEMAS, name);
   else {
     const all: Record<string, unknown> = {};
-    for (const name of Object.keys(SCHEMAS)) all[name] = await jsonSchema(SCHEMAS, name);
+    for (const name of SCHEMAS.keys()) all[name] = await jsonSchema(SCHEMAS, name);
     json = all;
   }
   // The schema is JSON whether or not --json was given.

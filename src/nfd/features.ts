@@ -17,13 +17,13 @@
  * the label would say little where it matters. Labels here come from sysfs
  * reads alone.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { Env } from '../env.js';
+import { writeFileAtomic } from '../files.js';
 import { FailedError, fromErrno, UsageError } from '../errors.js';
 import { listGroups, type IommuGroup } from '../sysfs/iommu.js';
 import { listMdevs, listParents, type Mdev, type MdevParent } from '../sysfs/mdev.js';
 import { listPci, type PciFunction } from '../sysfs/pci.js';
+import { parseDurationMs } from '../validate.js';
 
 export const PREFIX = 'accelctl.io/';
 /** Kernel path of the file accelctl owns in NFD's directory. */
@@ -142,11 +142,17 @@ export function parseLabel(spec: string): Feature {
 }
 
 /** --expiry: `0` (no directive), or a number with s, m, h or d. Returns seconds, or null for none. */
+/** NFD drops labels past their expiry; a year is far beyond any re-write timer, and keeps the date valid. */
+const MAX_EXPIRY_S = 366 * 86_400;
+
+/** `--expiry`: seconds, or null for 0 (no +expiry-time directive). */
 export function parseExpiry(spec: string): number | null {
-  const m = /^(\d+)([smhd])?$/.exec(spec);
-  if (!m) throw new UsageError(`--expiry ${spec}: expected a duration such as 90s, 10m, 1h or 2d, or 0 for none`);
-  const n = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
-  return n === 0 ? null : n;
+  const ms = parseDurationMs(spec);
+  if (ms === null || ms / 1000 > MAX_EXPIRY_S) {
+    throw new UsageError(`--expiry ${JSON.stringify(spec)}: expected a duration such as 90s, 10m, 1h or 2d (at most 366d), or 0 for none`);
+  }
+  const s = Math.round(ms / 1000);
+  return s === 0 ? null : s;
 }
 
 export async function readInventory(env: Env): Promise<Inventory> {
@@ -154,22 +160,16 @@ export async function readInventory(env: Env): Promise<Inventory> {
   return { parents, mdevs, pci, groups };
 }
 
-/** Where the text goes before the rename: a dot-file (NFD skips those) in the same directory (rename(2) stays on one file system). */
-export const tempPath = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-
 /**
- * Replaces `hostPath` with `text`: a dot-file in the same directory (NFD skips
- * dot-files), then rename(2), so NFD reads the old file or the new one.
+ * Replaces `hostPath` with `text` through writeFileAtomic: its temporary is a
+ * dot-file in the same directory (NFD skips dot-files), opened O_EXCL|O_NOFOLLOW,
+ * then rename(2), so NFD reads the old file or the new one and a planted link
+ * is never written through.
  */
 export function writeFeatureFile(hostPath: string, text: string, kernelPath: string): void {
-  const dir = dirname(hostPath);
-  const tmp = tempPath(hostPath);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
-    writeFileSync(tmp, text, { mode: 0o644 });
-    renameSync(tmp, hostPath);
+    writeFileAtomic(hostPath, text, { mode: 0o644 });
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw fromErrno('write', kernelPath, err);
   }
 }

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { CommandSpec } from '../command.js';
 
-export function schemaRegistry(table: readonly CommandSpec[]): Record<string, () => Promise<z.ZodType>> {
-  return Object.fromEntries(table.flatMap((c) => (c.output ? [[c.name, c.output]] : [])));
+/** A Map, not an object: a name from the command line (`__proto__`, `constructor`) finds nothing it should not. */
+export function schemaRegistry(table: readonly CommandSpec[]): ReadonlyMap<string, () => Promise<z.ZodType>> {
+  return new Map(table.flatMap((c) => (c.output ? [[c.name, c.output] as const] : [])));
 }

@@ -1,16 +1,8 @@
 /** Parsing of the selftest/health options shared by both commands. */
 import { UsageError } from '../errors.js';
-import { checkInt } from '../validate.js';
+import { checkInt, parseDurationMs } from '../validate.js';
 
 export const DEFAULT_TIMEOUT_S = 10;
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `30s`, `2m`, `500ms`, `1h`, or a plain number of seconds -> milliseconds; null when it is none of these. */
-export function parseDurationMs(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  return m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : null;
-}
 
 export function parseTimeoutMs(value: unknown): number {
   if (value === undefined) return DEFAULT_TIMEOUT_S * 1000;

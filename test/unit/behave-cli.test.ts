@@ -136,6 +136,7 @@ describe('--json with an error: nothing on stdout, one line on stderr, for every
     health: ['health', '99:00.0'],
     completion: ['completion', 'tcsh'],
     schema: ['schema', 'nope'],
+    features: ['features', '--expiry', 'soon'],
   };
 
   it('has a failing case for every command in the table', () => {

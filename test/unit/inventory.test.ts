@@ -18,7 +18,7 @@ const COMMANDS: Record<string, Run> = { types, list, topology, groups };
 
 async function jsonOf(env: Env, cmd: string, args: string[] = [], opts: Record<string, unknown> = {}): Promise<unknown> {
   const out = await COMMANDS[cmd]!(makeCtx(env, { json: true }), args, opts);
-  const s = (await SCHEMAS[cmd]!()) as z.ZodType;
+  const s = (await SCHEMAS.get(cmd)!()) as z.ZodType;
   // Parsing strips unknown keys: equality means every field is declared, none missing.
   expect(s.parse(out.json)).toEqual(out.json);
   return out.json;

@@ -218,7 +218,7 @@ describe('schemas', () => {
     const { schemaRegistry } = await import('../../src/schemas/index.js');
     const SCHEMAS = schemaRegistry((await import('../../src/commands/table.js')).TABLE);
     for (const name of ['inspect', 'selftest', 'health']) {
-      const js = z.toJSONSchema(await SCHEMAS[name]!(), { io: 'output' }) as { properties: Record<string, unknown> };
+      const js = z.toJSONSchema(await SCHEMAS.get(name)!(), { io: 'output' }) as { properties: Record<string, unknown> };
       expect(Object.keys(js.properties), name).toContain('schemaVersion');
     }
   });

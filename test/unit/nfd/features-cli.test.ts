@@ -43,7 +43,7 @@ describe('accelctl features', () => {
     expect(text.endsWith('accelctl.io/config=large\naccelctl.io/config.state=success\n')).toBe(true);
     expect(readdirSync(join(env.root, DIR))).toEqual(['accelctl']);
     expect(ctx.messages).toEqual(['wrote 13 labels to /etc/kubernetes/node-feature-discovery/features.d/accelctl']);
-    const schema = (await schemaRegistry(TABLE).features!()) as z.ZodType;
+    const schema = (await schemaRegistry(TABLE).get('features')!()) as z.ZodType;
     expect(schema.parse(out.json)).toEqual(out.json);
     expect(out.json).toMatchObject({ path: '/etc/kubernetes/node-feature-discovery/features.d/accelctl', expiryTime: expiry, skipped: [] });
   });

@@ -1,6 +1,6 @@
 // Node Feature Discovery labels (src/nfd/features.ts) on the captured qemu-6.1
 // tree and the generated profiles, and the atomic write of the feature file.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,6 @@ import {
   readInventory,
   renderFeatureFile,
   rfc3339,
-  tempPath,
   validKey,
   validValue,
   writeFeatureFile,
@@ -171,7 +170,7 @@ describe('feature file text and options', () => {
     expect(parseExpiry('1h')).toBe(3600);
     expect(parseExpiry('2d')).toBe(172800);
     expect(parseExpiry('0')).toBeNull();
-    expect(() => parseExpiry('1w')).toThrow(/--expiry 1w/);
+    expect(() => parseExpiry('1w')).toThrow(/--expiry "1w"/);
     expect(() => parseExpiry('-1h')).toThrow(/--expiry/);
   });
 });
@@ -179,10 +178,15 @@ describe('feature file text and options', () => {
 describe('atomic write', () => {
   const scratch = () => mkdtempSync(join(tmpdir(), 'accelctl-nfd-'));
 
-  it('the temp file is a dot-file in the same directory', () => {
-    const p = '/etc/kubernetes/node-feature-discovery/features.d/accelctl';
-    expect(dirname(tempPath(p))).toBe(dirname(p));
-    expect(tempPath(p).slice(dirname(p).length + 1).startsWith('.')).toBe(true);
+  it('a link planted where the file goes is replaced, never written through', () => {
+    const d = scratch();
+    mkdirSync(join(d, 'features.d'));
+    writeFileSync(join(d, 'victim'), 'keep\n');
+    symlinkSync(join(d, 'victim'), join(d, 'features.d/accelctl'));
+    writeFeatureFile(join(d, 'features.d/accelctl'), 'a=1\n', '/x');
+    expect(readFileSync(join(d, 'victim'), 'utf8')).toBe('keep\n');
+    expect(lstatSync(join(d, 'features.d/accelctl')).isSymbolicLink()).toBe(false);
+    rmSync(d, { recursive: true });
   });
 
   it('creates the directory, writes 0644, replaces an old file whole, leaves nothing else', () => {

@@ -178,6 +178,17 @@ function must(ok: boolean, r: Ran, what: string, diff: string[] = []): void {
   if (!ok) expect.unreachable(`${what}\n${show(r, diff)}`);
 }
 
+/** A path with its deepest existing ancestor resolved: a write's directory may be gone after it (an mdev's `remove`). */
+function resolveExisting(target: string): string {
+  let dir = path.dirname(target);
+  const rest = [path.basename(target)];
+  while (!fs.existsSync(dir)) {
+    rest.unshift(path.basename(dir));
+    dir = path.dirname(dir);
+  }
+  return path.join(fs.realpathSync(dir), ...rest);
+}
+
 /** Runs one case and checks what needs no look at the tree: no stack, the exit code, where the writer was sent. */
 async function execute(argv: string[]): Promise<Ran> {
   const spec = specOf(argv);
@@ -194,7 +205,7 @@ async function execute(argv: string[]): Promise<Ran> {
   must(writer.targets.length === 0 || (spec.mutates && !argv.includes('--dry-run')), r, `a write from a read-only command or a dry run: ${writer.targets.join(' ')}`);
   const sys = path.join(t.root, 'sys') + path.sep;
   for (const target of writer.targets) {
-    const resolved = path.join(fs.realpathSync(path.dirname(target)), path.basename(target));
+    const resolved = resolveExisting(target);
     const plain = /^[A-Za-z0-9_.:+-]+$/.test(path.basename(target)) && !target.split(path.sep).includes('..');
     must(resolved.startsWith(sys) && plain, r, `a kernel write outside <root>/sys or to an odd name: ${target}`);
   }
@@ -209,6 +220,8 @@ function checkTree(r: Ran, before: Snapshot, after: Snapshot): void {
   const dryRun = argv.includes('--dry-run');
   const allowed = (rel: string): boolean => {
     if (spec.name === 'health' && rel.startsWith('out/')) return true;
+    // features writes its own report file, as health --output does; a report, not host state, so --dry-run does not stop it.
+    if (spec.name === 'features' && (rel + '/').startsWith('etc/kubernetes/')) return true;
     if (!spec.mutates || dryRun) return false;
     if (rel.startsWith('sys/') || rel.startsWith('dev/vfio/') || rel.startsWith('run/accelctl/')) return true;
     return DEFINITION_OWNERS.has(spec.name) && rel.startsWith('etc/mdevctl.d/');
@@ -223,7 +236,7 @@ function checkTree(r: Ran, before: Snapshot, after: Snapshot): void {
 
 /** Whether a case may have changed the tree, so it is checked and undone on its own rather than with its batch. */
 const mayChange = (r: Ran) =>
-  (r.spec.mutates && !r.argv.includes('--dry-run') && (r.targets.length > 0 || r.res.code === EXIT.ok)) || (r.spec.name === 'health' && r.argv.includes('--output'));
+  (r.spec.mutates && !r.argv.includes('--dry-run') && (r.targets.length > 0 || r.res.code === EXIT.ok)) || (r.spec.name === 'health' && r.argv.includes('--output')) || r.spec.name === 'features';
 
 /** One case on the tree as `before` describes it, checked, and the tree put back to `before` if it changed. */
 async function runCase(argv: string[], before: Snapshot): Promise<Ran> {
