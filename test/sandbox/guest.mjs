@@ -135,6 +135,10 @@ export function qemuArgs(o) {
     'intel_iommu=on',
     'panic=-1',
     'loglevel=4',
+    // Skip the boot-time check that the timer interrupt arrives through the
+    // IO-APIC: under TCG on a loaded host it comes late, and with interrupt
+    // remapping on the kernel panics instead of falling back (docs/kernel.md §5).
+    'no_timer_check',
     `sbx_repo_oct=${octalArg(REPO)}`,
     `sbx_cache_oct=${octalArg(info.cache)}`,
     `sbx_mode=${o.shell ? 'shell' : 'agent'}`,
