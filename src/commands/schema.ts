@@ -7,7 +7,8 @@ import type { CommandSpec, Raw } from '../command.js';
 import { didYouMean } from '../sysfs/suggest.js';
 
 async function jsonSchema(SCHEMAS: ReturnType<typeof schemaRegistry>, name: string): Promise<unknown> {
-  const load = SCHEMAS[name];
+  // Own entries only: `schema __proto__` or `schema constructor` found Object.prototype's.
+  const load = Object.hasOwn(SCHEMAS, name) ? SCHEMAS[name] : undefined;
   if (!load) {
     const names = Object.keys(SCHEMAS);
     throw new UsageError(`no JSON output schema for ${JSON.stringify(name)}${didYouMean(name, names)}`, `commands with --json output: ${names.join(', ')}`);

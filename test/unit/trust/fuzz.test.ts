@@ -473,3 +473,11 @@ describe('fuzz: definition files (list, start, stop, export, undefine, modify, d
     );
   }, 600_000);
 });
+
+describe('fuzz finds, kept fixed', () => {
+  it.each([['__proto__'], ['constructor'], ['toString'], ['hasOwnProperty']])('schema %s: a usage error naming the commands, not an internal error (Object.prototype is no command)', async (name) => {
+    const r = await execute(['schema', name]);
+    expect(r.res.code).toBe(EXIT.usage);
+    expect(r.res.stderr).toMatch(/^accelctl: no JSON output schema for /);
+  });
+});
