@@ -43,6 +43,8 @@ const IDLE = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1002';
 const U1 = '5b0f0000-0000-4000-8000-000000000001';
 const U2 = '5b0f0000-0000-4000-8000-000000000002';
 const EXIT_CODES = new Set<number>(Object.values(EXIT));
+/** Read-only commands that write a report of their own: where, under the fixture root. */
+const REPORT_FILES: Record<string, string[]> = { health: ['out/'], features: ['out/', 'etc/kubernetes/'] };
 /** Commands whose files are the definitions under /etc/mdevctl.d (apply with persist: true). */
 const DEFINITION_OWNERS = new Set(['define', 'undefine', 'modify', 'apply']);
 
@@ -140,8 +142,8 @@ function valueFor(spec: CommandSpec, o: OptionSpec): fc.Arbitrary<string> {
   if (o.choices) return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...o.choices) }, { weight: 1, arbitrary: token });
   // `-f -` reads stdin, which the test worker does not have to give.
   if (flag === '--file') return fc.oneof(fc.nat({ max: 2 }).map((i) => planFiles[i]!), token.filter((v) => v !== '-'));
-  // health --output writes where it is told: keep it inside <root>/out, fuzzing the name.
-  if (flag === '--output' && spec.name === 'health') return token.filter((v) => !v.includes('/') && !v.includes('\0')).map((v) => path.join(t.root, 'out', v));
+  // A report's --output is written where it is told: keep it inside <root>/out, fuzzing the name.
+  if (flag === '--output' && REPORT_FILES[spec.name]) return token.filter((v) => !v.includes('/') && !v.includes('\0')).map((v) => path.join(t.root, 'out', v));
   return token;
 }
 
@@ -221,7 +223,7 @@ function checkTree(r: Ran, before: Snapshot, after: Snapshot): void {
   if (diff.length === 0) return;
   const dryRun = argv.includes('--dry-run');
   const allowed = (rel: string): boolean => {
-    if (spec.name === 'health' && rel.startsWith('out/')) return true;
+    if (REPORT_FILES[spec.name]?.some((d) => rel.startsWith(d) || d.startsWith(`${rel}/`))) return true;
     if (!spec.mutates || dryRun) return false;
     if (rel.startsWith('sys/') || rel.startsWith('dev/vfio/') || rel.startsWith('run/accelctl/')) return true;
     return DEFINITION_OWNERS.has(spec.name) && rel.startsWith('etc/mdevctl.d/');
@@ -236,7 +238,9 @@ function checkTree(r: Ran, before: Snapshot, after: Snapshot): void {
 
 /** Whether a case may have changed the tree, so it is checked and undone on its own rather than with its batch. */
 const mayChange = (r: Ran) =>
-  (r.spec.mutates && !r.argv.includes('--dry-run') && (r.targets.length > 0 || r.res.code === EXIT.ok)) || (r.spec.name === 'health' && r.argv.includes('--output'));
+  (r.spec.mutates && !r.argv.includes('--dry-run') && (r.targets.length > 0 || r.res.code === EXIT.ok)) ||
+  (r.spec.name === 'health' && r.argv.includes('--output')) ||
+  r.spec.name === 'features';
 
 /** One case on the tree as `before` describes it, checked, and the tree put back to `before` if it changed. */
 async function runCase(argv: string[], before: Snapshot): Promise<Ran> {
