@@ -30,6 +30,8 @@ import { runArgv, type RunResult } from './inproc.js';
 import { changed, fuzzTree, restoreTo, snapshot, snapshotEntry, withoutLockContent, type FuzzTree, type Snapshot } from './tree.js';
 
 const SCALE = Number(process.env.FUZZ_SCALE ?? '1');
+/** FUZZ_SEED replays a failure fast-check reported (its seed). */
+const SEED = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {};
 const RUNS = { args: Math.round(7000 * SCALE), plans: Math.round(1800 * SCALE), defs: Math.round(1200 * SCALE) };
 /** Cases per property run: a batch is checked by one snapshot at its end (see runBatch). */
 const BATCH = 25;
@@ -41,6 +43,8 @@ const IDLE = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1002';
 const U1 = '5b0f0000-0000-4000-8000-000000000001';
 const U2 = '5b0f0000-0000-4000-8000-000000000002';
 const EXIT_CODES = new Set<number>(Object.values(EXIT));
+/** Read-only commands that write a report of their own: where, under the fixture root. */
+const REPORT_FILES: Record<string, string[]> = { health: ['out/'], features: ['out/', 'etc/kubernetes/'] };
 /** Commands whose files are the definitions under /etc/mdevctl.d (apply with persist: true). */
 const DEFINITION_OWNERS = new Set(['define', 'undefine', 'modify', 'apply']);
 
@@ -103,20 +107,32 @@ afterAll(() => {
   );
 });
 
-/** The fake kernel, with every path the run handed the writer kept for the checks. */
+/**
+ * The fake kernel, with every path the run handed the writer kept for the
+ * checks, resolved when written (a remove takes its own directory away).
+ */
 class Recording implements KernelWriter {
-  readonly targets: string[] = [];
+  readonly targets: { path: string; resolved: string }[] = [];
   constructor(readonly inner: KernelWriter) {}
+  private keep(p: string): void {
+    let dir = path.resolve(path.dirname(p));
+    try {
+      dir = fs.realpathSync(dir);
+    } catch {
+      /* missing: the write fails with ENOENT; the lexical path is checked */
+    }
+    this.targets.push({ path: p, resolved: path.join(dir, path.basename(p)) });
+  }
   write(p: string, v: string): void {
-    this.targets.push(p);
+    this.keep(p);
     this.inner.write(p, v);
   }
   writeBounded(p: string, v: string, ms: number): Promise<BoundedResult> {
-    this.targets.push(p);
+    this.keep(p);
     return this.inner.writeBounded(p, v, ms);
   }
   chown(p: string, uid: number, gid: number): void {
-    this.targets.push(p);
+    this.keep(p);
     this.inner.chown(p, uid, gid);
   }
 }
@@ -126,8 +142,8 @@ function valueFor(spec: CommandSpec, o: OptionSpec): fc.Arbitrary<string> {
   if (o.choices) return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...o.choices) }, { weight: 1, arbitrary: token });
   // `-f -` reads stdin, which the test worker does not have to give.
   if (flag === '--file') return fc.oneof(fc.nat({ max: 2 }).map((i) => planFiles[i]!), token.filter((v) => v !== '-'));
-  // health --output writes where it is told: keep it inside <root>/out, fuzzing the name.
-  if (flag === '--output' && spec.name === 'health') return token.filter((v) => !v.includes('/') && !v.includes('\0')).map((v) => path.join(t.root, 'out', v));
+  // A report's --output is written where it is told: keep it inside <root>/out, fuzzing the name.
+  if (flag === '--output' && REPORT_FILES[spec.name]) return token.filter((v) => !v.includes('/') && !v.includes('\0')).map((v) => path.join(t.root, 'out', v));
   return token;
 }
 
@@ -167,7 +183,7 @@ interface Ran {
   spec: CommandSpec;
   argv: string[];
   res: RunResult;
-  targets: string[];
+  targets: { path: string; resolved: string }[];
 }
 
 const show = (r: Ran, diff: string[] = []) =>
@@ -176,17 +192,6 @@ const show = (r: Ran, diff: string[] = []) =>
 /** Fails the case with its argv, exit code, stderr and changes; the message is only built on failure. */
 function must(ok: boolean, r: Ran, what: string, diff: string[] = []): void {
   if (!ok) expect.unreachable(`${what}\n${show(r, diff)}`);
-}
-
-/** A path with its deepest existing ancestor resolved: a write's directory may be gone after it (an mdev's `remove`). */
-function resolveExisting(target: string): string {
-  let dir = path.dirname(target);
-  const rest = [path.basename(target)];
-  while (!fs.existsSync(dir)) {
-    rest.unshift(path.basename(dir));
-    dir = path.dirname(dir);
-  }
-  return path.join(fs.realpathSync(dir), ...rest);
 }
 
 /** Runs one case and checks what needs no look at the tree: no stack, the exit code, where the writer was sent. */
@@ -202,12 +207,11 @@ async function execute(argv: string[]): Promise<Ran> {
   must(EXIT_CODES.has(res.code), r, 'an exit code outside the table');
   if (writer.targets.length > 0) counted.executed++;
   if (res.code === EXIT.ok) counted.succeeded++;
-  must(writer.targets.length === 0 || (spec.mutates && !argv.includes('--dry-run')), r, `a write from a read-only command or a dry run: ${writer.targets.join(' ')}`);
+  must(writer.targets.length === 0 || (spec.mutates && !argv.includes('--dry-run')), r, `a write from a read-only command or a dry run: ${writer.targets.map((w) => w.path).join(' ')}`);
   const sys = path.join(t.root, 'sys') + path.sep;
-  for (const target of writer.targets) {
-    const resolved = resolveExisting(target);
-    const plain = /^[A-Za-z0-9_.:+-]+$/.test(path.basename(target)) && !target.split(path.sep).includes('..');
-    must(resolved.startsWith(sys) && plain, r, `a kernel write outside <root>/sys or to an odd name: ${target}`);
+  for (const w of writer.targets) {
+    const plain = /^[A-Za-z0-9_.:+-]+$/.test(path.basename(w.path)) && !w.path.split(path.sep).includes('..');
+    must(w.resolved.startsWith(sys) && plain, r, `a kernel write outside <root>/sys or to an odd name: ${w.path} (${w.resolved})`);
   }
   return r;
 }
@@ -219,9 +223,7 @@ function checkTree(r: Ran, before: Snapshot, after: Snapshot): void {
   if (diff.length === 0) return;
   const dryRun = argv.includes('--dry-run');
   const allowed = (rel: string): boolean => {
-    if (spec.name === 'health' && rel.startsWith('out/')) return true;
-    // features writes its own report file, as health --output does; a report, not host state, so --dry-run does not stop it.
-    if (spec.name === 'features' && (rel + '/').startsWith('etc/kubernetes/')) return true;
+    if (REPORT_FILES[spec.name]?.some((d) => rel.startsWith(d) || d.startsWith(`${rel}/`))) return true;
     if (!spec.mutates || dryRun) return false;
     if (rel.startsWith('sys/') || rel.startsWith('dev/vfio/') || rel.startsWith('run/accelctl/')) return true;
     return DEFINITION_OWNERS.has(spec.name) && rel.startsWith('etc/mdevctl.d/');
@@ -236,7 +238,9 @@ function checkTree(r: Ran, before: Snapshot, after: Snapshot): void {
 
 /** Whether a case may have changed the tree, so it is checked and undone on its own rather than with its batch. */
 const mayChange = (r: Ran) =>
-  (r.spec.mutates && !r.argv.includes('--dry-run') && (r.targets.length > 0 || r.res.code === EXIT.ok)) || (r.spec.name === 'health' && r.argv.includes('--output')) || r.spec.name === 'features';
+  (r.spec.mutates && !r.argv.includes('--dry-run') && (r.targets.length > 0 || r.res.code === EXIT.ok)) ||
+  (r.spec.name === 'health' && r.argv.includes('--output')) ||
+  r.spec.name === 'features';
 
 /** One case on the tree as `before` describes it, checked, and the tree put back to `before` if it changed. */
 async function runCase(argv: string[], before: Snapshot): Promise<Ran> {
@@ -302,7 +306,7 @@ describe('fuzz: every command of the table with fuzzed arguments', () => {
         counted.args += cases.length;
         await runBatch(cases);
       }),
-      { numRuns: Math.ceil(RUNS.args / BATCH) },
+      { numRuns: Math.ceil(RUNS.args / BATCH), ...SEED },
     );
   }, 600_000);
 });
@@ -377,7 +381,7 @@ describe('fuzz: plan files (apply, assert)', () => {
         });
         await runBatch(cases);
       }),
-      { numRuns: Math.ceil(RUNS.plans / BATCH) },
+      { numRuns: Math.ceil(RUNS.plans / BATCH), ...SEED },
     );
   }, 600_000);
 });
@@ -469,7 +473,15 @@ describe('fuzz: definition files (list, start, stop, export, undefine, modify, d
         }
         expect(changed(t.base, snapshot(t.root))).toEqual([]);
       }),
-      { numRuns: Math.ceil(RUNS.defs / BATCH) },
+      { numRuns: Math.ceil(RUNS.defs / BATCH), ...SEED },
     );
   }, 600_000);
+});
+
+describe('fuzz finds, kept fixed', () => {
+  it.each([['__proto__'], ['constructor'], ['toString'], ['hasOwnProperty']])('schema %s: a usage error naming the commands, not an internal error (Object.prototype is no command)', async (name) => {
+    const r = await execute(['schema', name]);
+    expect(r.res.code).toBe(EXIT.usage);
+    expect(r.res.stderr).toMatch(/^accelctl: no JSON output schema for /);
+  });
 });
