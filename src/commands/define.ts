@@ -13,7 +13,7 @@ import { typeIn } from '../plan/mdev.js';
 import { attrsOf, optString, parentName } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { defineSteps } from '../persist/steps.js';
-import { definitionPath, findDefinitions, serializeDefinition, type Attr, type Definition } from '../persist/store.js';
+import { definitionHook, definitionPath, findDefinitions, serializeDefinition, type Attr, type Definition } from '../persist/store.js';
 import { readMdev, readParentSync } from '../sysfs/mdev.js';
 import { checkName, checkUuid } from '../validate.js';
 import { errnoName, fromErrno } from '../errors.js';
@@ -106,7 +106,8 @@ export async function run(ctx: Context, { uuid, attrs, start, named: n, fileType
       throw new BusyError(`${uuid} is already defined on ${parent} as ${d.type}, start ${d.start}, ${d.attrs.length} attribute(s)`, 'accelctl modify changes a definition');
     }
   }
-  const plan = { steps: defineSteps(env, def) };
+  const steps = defineSteps(env, def);
+  const plan = { steps, hooks: steps.length > 0 ? [definitionHook('define', def)] : [] };
   return planned(
     plan,
     () => {
