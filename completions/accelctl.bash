@@ -101,7 +101,7 @@ _accelctl_options() {
     modify) _accelctl_words "-u --uuid -p --parent -t --type -a --auto -m --manual --attr --del-attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     apply) _accelctl_words "-f --file -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     assert) _accelctl_words "-f --file -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    export) _accelctl_words "-o --output -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    export) _accelctl_words "-o --output -c --config --counts --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     features) _accelctl_words "--output --expiry --label --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     selftest) _accelctl_words "--profile --iterations --timeout --format --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     health) _accelctl_words "--format --output --allow-none --expect --jobs --timeout --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;

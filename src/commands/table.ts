@@ -220,10 +220,11 @@ export const TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'export',
-    summary: 'print the current partitions as a plan file',
+    summary: 'print the current partitions and their definitions as a plan file',
     options: [
       { flags: '-o, --output <format>', description: 'plan file format', choices: ['yaml', 'json'], default: 'yaml' },
       { flags: '-c, --config <name>', description: 'name of the config in the file', default: 'default' },
+      { flags: '--counts', description: 'how many partitions of each kind instead of their UUIDs (a plan for other hosts)' },
     ],
     mutates: false,
     load: () => import('./export.js'),
