@@ -135,6 +135,9 @@ describe('definitions and plans on the real kernel, next to mdevctl', () => {
 
     const e = await out(`node ${shq(ACCELCTL_BIN)} export > /tmp/export.yaml && cat /tmp/export.yaml`);
     expect(e).toContain('persist: true');
+    // v2: each partition says it is defined, start auto, as apply persisted it.
+    expect(e).toContain('version: v2');
+    expect(e.match(/start: auto/g)).toHaveLength(2);
     const r = await ax(['apply', '-f', '/tmp/export.yaml', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).changed).toBe(false);
