@@ -19,7 +19,7 @@ _accelctl_host() {
 # 0 when word $2 is an option that takes a value in command $1.
 _accelctl_valued() {
   case "$1:$2" in
-    types:--parent|types:--type|list:--parent|list:--uuid|topology:--near-node|topology:--near-cpu|create:--parent|create:--type|create:--uuid|create:--count|create:--attr|bind:--driver|bind:--owner|unbind:--driver|sriov:--vfs|define:--parent|define:--type|define:--uuid|define:--attr|undefine:--parent|start:--parent|start:--type|start:--uuid|start:--attr|modify:--parent|modify:--type|modify:--attr|modify:--del-attr|apply:-f|apply:--file|apply:-c|apply:--config|assert:-f|assert:--file|assert:-c|assert:--config|export:-o|export:--output|export:-c|export:--config|features:--output|features:--expiry|features:--label|selftest:--profile|selftest:--iterations|selftest:--timeout|selftest:--format|health:--format|health:--output|health:--expect|health:--jobs|health:--timeout|*:--root|*:--color) return 0 ;;
+    types:--parent|types:--type|list:-p|list:--parent|list:-u|list:--uuid|topology:--near-node|topology:--near-cpu|create:--parent|create:--type|create:--uuid|create:--count|create:--attr|bind:--driver|bind:--owner|unbind:--driver|sriov:--vfs|define:-p|define:--parent|define:-t|define:--type|define:-u|define:--uuid|define:--attr|define:--jsonfile|undefine:-u|undefine:--uuid|undefine:-p|undefine:--parent|start:-p|start:--parent|start:-t|start:--type|start:-u|start:--uuid|start:--attr|stop:-u|stop:--uuid|modify:-u|modify:--uuid|modify:-p|modify:--parent|modify:-t|modify:--type|modify:--attr|modify:--del-attr|apply:-f|apply:--file|apply:-c|apply:--config|assert:-f|assert:--file|assert:-c|assert:--config|export:-o|export:--output|export:-c|export:--config|features:--output|features:--expiry|features:--label|selftest:--profile|selftest:--iterations|selftest:--timeout|selftest:--format|health:--format|health:--output|health:--expect|health:--jobs|health:--timeout|*:--root|*:--color) return 0 ;;
   esac
   return 1
 }
@@ -28,8 +28,8 @@ _accelctl_value() {
   case "$1:$2" in
     types:--parent) _accelctl_host parents ;;
     types:--type) _accelctl_host types ;;
-    list:--parent) _accelctl_host parents ;;
-    list:--uuid) _accelctl_host live-uuids ;;
+    list:-p|list:--parent) _accelctl_host parents ;;
+    list:-u|list:--uuid) _accelctl_host live-uuids ;;
     topology:--near-node) : ;;
     topology:--near-cpu) : ;;
     create:--parent) _accelctl_host parents ;;
@@ -41,17 +41,21 @@ _accelctl_value() {
     bind:--owner) : ;;
     unbind:--driver) : ;;
     sriov:--vfs) : ;;
-    define:--parent) _accelctl_host parents ;;
-    define:--type) _accelctl_host types ;;
-    define:--uuid) _accelctl_host live-uuids ;;
+    define:-p|define:--parent) _accelctl_host parents ;;
+    define:-t|define:--type) _accelctl_host types ;;
+    define:-u|define:--uuid) _accelctl_host live-uuids ;;
     define:--attr) : ;;
-    undefine:--parent) _accelctl_host parents ;;
-    start:--parent) _accelctl_host parents ;;
-    start:--type) _accelctl_host types ;;
-    start:--uuid) : ;;
+    define:--jsonfile) _accelctl_files -f ;;
+    undefine:-u|undefine:--uuid) _accelctl_host live-uuids ;;
+    undefine:-p|undefine:--parent) _accelctl_host parents ;;
+    start:-p|start:--parent) _accelctl_host parents ;;
+    start:-t|start:--type) _accelctl_host types ;;
+    start:-u|start:--uuid) : ;;
     start:--attr) : ;;
-    modify:--parent) _accelctl_host parents ;;
-    modify:--type) _accelctl_host types ;;
+    stop:-u|stop:--uuid) _accelctl_host live-uuids ;;
+    modify:-u|modify:--uuid) _accelctl_host live-uuids ;;
+    modify:-p|modify:--parent) _accelctl_host parents ;;
+    modify:-t|modify:--type) _accelctl_host types ;;
     modify:--attr) : ;;
     modify:--del-attr) : ;;
     apply:-f|apply:--file) _accelctl_files -f ;;
@@ -81,7 +85,7 @@ _accelctl_options() {
   case "$1" in
     "") _accelctl_words "-V --version --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     types) _accelctl_words "--parent --type --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    list) _accelctl_words "--parent --uuid --defined --all --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    list) _accelctl_words "-p --parent -u --uuid -d --defined --all --dumpjson --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     topology) _accelctl_words "--near-node --near-cpu --all --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     groups) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     inspect) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
@@ -90,14 +94,14 @@ _accelctl_options() {
     bind) _accelctl_words "--driver --owner --force --group --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     unbind) _accelctl_words "--driver --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     sriov) _accelctl_words "--vfs --autoprobe --no-autoprobe --force --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    define) _accelctl_words "--parent --type --uuid --auto --attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    undefine) _accelctl_words "--parent --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    start) _accelctl_words "--auto --parent --type --uuid --attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    stop) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    modify) _accelctl_words "--parent --type --auto --manual --attr --del-attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    define) _accelctl_words "-p --parent -t --type -u --uuid -a --auto --attr --jsonfile --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    undefine) _accelctl_words "-u --uuid -p --parent --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    start) _accelctl_words "--auto -p --parent -t --type -u --uuid --attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    stop) _accelctl_words "-u --uuid --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    modify) _accelctl_words "-u --uuid -p --parent -t --type -a --auto -m --manual --attr --del-attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     apply) _accelctl_words "-f --file -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     assert) _accelctl_words "-f --file -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    export) _accelctl_words "-o --output -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    export) _accelctl_words "-o --output -c --config --counts --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     features) _accelctl_words "--output --expiry --label --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     selftest) _accelctl_words "--profile --iterations --timeout --format --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     health) _accelctl_words "--format --output --allow-none --expect --jobs --timeout --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;

@@ -68,7 +68,10 @@ async function printPlan(ctx: Context, p: Planned): Promise<Outcome> {
       else throw err;
     }
   }
-  const plan: Plan = { steps: results.flatMap((r) => ('plan' in r ? r.plan.steps : [])) };
+  const plan: Plan = {
+    steps: results.flatMap((r) => ('plan' in r ? r.plan.steps : [])),
+    hooks: results.flatMap((r) => ('plan' in r ? (r.plan.hooks ?? []) : [])),
+  };
   const said = p.dryRun?.(results);
   for (const w of said?.warnings ?? []) ctx.warn(w);
   const out = p.files ? filesDryRun(ctx, plan) : dryRunOutcome(ctx, plan);

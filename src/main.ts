@@ -12,7 +12,7 @@ import { COMMAND_NAMES, TABLE } from './commands/table.js';
 import { GLOBAL_VALUED } from './globals.js';
 import { invoke, type Mode } from './entry.js';
 import { Env } from './env.js';
-import { fsWriter } from './plan/writer.js';
+import { HOOK_TIMEOUT_MS, makeFsWriter } from './plan/writer.js';
 import { AccelError, EXIT, UsageError } from './errors.js';
 import type { Context } from './context.js';
 import { loadColor } from './render/style.js';
@@ -81,6 +81,14 @@ function makeContext(opts: Record<string, unknown>): Context {
   };
 }
 
+/** ACCELCTL_CALLOUT_TIMEOUT: how long one mdevctl callout may run: `30`, `30s`, `500ms`, `2m`. */
+function calloutTimeout(value: string | undefined): number {
+  if (value === undefined || value === '') return HOOK_TIMEOUT_MS;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!m || Number(m[1]) <= 0) throw new UsageError(`ACCELCTL_CALLOUT_TIMEOUT=${value}: expected a duration such as 30s, 500ms or 2m`);
+  return Math.round(Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000));
+}
+
 let debug = process.argv.includes('--debug');
 let exitCode: number = EXIT.ok;
 
@@ -88,7 +96,7 @@ async function runCommand(inv: Invocation): Promise<void> {
   debug = inv.opts.debug === true;
   const ctx = makeContext(inv.opts);
   if (ctx.color) await loadColor();
-  const mode: Mode = inv.opts.dryRun === true ? { dryRun: true } : { dryRun: false, kernel: fsWriter };
+  const mode: Mode = inv.opts.dryRun === true ? { dryRun: true } : { dryRun: false, kernel: makeFsWriter(calloutTimeout(process.env.ACCELCTL_CALLOUT_TIMEOUT)) };
   const outcome = await invoke(inv.spec, ctx, inv, mode, TABLE);
   if (ctx.json && outcome.json !== undefined) write(1, JSON.stringify(outcome.json, null, 2) + '\n');
   else if (outcome.text !== undefined && outcome.text !== '') write(1, outcome.text.endsWith('\n') ? outcome.text : outcome.text + '\n');

@@ -1,7 +1,8 @@
 /**
  * `define --parent P --type T [--uuid U] [--auto] [--attr K=V]...`, or
- * `define --uuid U` for a live partition: a persistent definition in
- * mdevctl's format. As mdevctl does, a parent that is not there now only
+ * `define --uuid U` for a live partition (promoted: it keeps running, now
+ * defined), or `define --jsonfile F` with type, start mode and attributes
+ * from a file in mdevctl's JSON: a persistent definition in mdevctl's format. As mdevctl does, a parent that is not there now only
  * warns (it may come later); a type it does not have is an error.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,17 +13,49 @@ import { typeIn } from '../plan/mdev.js';
 import { attrsOf, optString, parentName } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { defineSteps } from '../persist/steps.js';
-import { definitionPath, findDefinitions, serializeDefinition, type Attr, type Definition } from '../persist/store.js';
+import { definitionHook, definitionPath, findDefinitions, serializeDefinition, type Attr, type Definition } from '../persist/store.js';
 import { readMdev, readParentSync } from '../sysfs/mdev.js';
 import { checkName, checkUuid } from '../validate.js';
+import { errnoName, fromErrno } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { parseDefinition } from '../persist/store.js';
 
 type Named = { parent: string; type: string } | null;
 
+/** The --jsonfile's contents: what mdevctl's define takes from it. */
+interface FromFile {
+  type: string;
+  start: 'auto' | 'manual';
+  attrs: Attr[];
+}
+
+async function jsonfile(opts: Record<string, unknown>): Promise<FromFile | null> {
+  const file = optString(opts, 'jsonfile');
+  if (file === undefined) return null;
+  const extra = (['type', 'auto', 'attr'] as const).filter((k) => opts[k] !== undefined).map((k) => `--${k}`);
+  if (extra.length > 0) throw new UsageError(`--jsonfile gives the type, start mode and attributes: not with ${extra.join(' ')}`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (errnoName(err) === 'ENOENT') throw new NotFoundError(`no file ${file}`);
+    throw fromErrno('read', file, err);
+  }
+  try {
+    const d = await parseDefinition(file, '-', '-', text);
+    return { type: checkName(d.type, 'type'), start: d.start, attrs: d.attrs };
+  } catch (err) {
+    // A bad file named on the command line is bad input (exit 2), not a damaged host.
+    if (err instanceof Error && !(err instanceof UsageError)) throw new UsageError(err.message.replace(/^malformed definition /, ''));
+    throw err;
+  }
+}
+
 /** --parent and --type, checked before the root check and the lock; null for `define --uuid U` alone. */
-function named(opts: Record<string, unknown>): Named {
+function named(opts: Record<string, unknown>, file: FromFile | null): Named {
   const p = optString(opts, 'parent');
-  const t = optString(opts, 'type');
-  if (p === undefined && t === undefined && opts.uuid !== undefined) return null;
+  const t = file?.type ?? optString(opts, 'type');
+  if (p === undefined && (t === undefined || file !== null) && opts.uuid !== undefined) return null;
   if (p === undefined || t === undefined) throw new UsageError('define needs --parent and --type (or --uuid of a live partition alone)');
   return { parent: parentName(p), type: checkName(t, 'type') };
 }
@@ -47,18 +80,23 @@ export interface DefineOptions {
   attrs: Attr[];
   start: 'auto' | 'manual';
   named: Named;
+  /** The --jsonfile's type, for `define --uuid U --jsonfile F` of a live partition. */
+  fileType?: string | undefined;
 }
 
-export function parse({ opts }: Raw): DefineOptions {
+export async function parse({ opts }: Raw): Promise<DefineOptions> {
   const uuid = opts.uuid === undefined ? randomUUID() : checkUuid(String(opts.uuid));
-  const attrs = attrsOf(opts);
-  const start = opts.auto === true ? 'auto' : 'manual';
-  return { uuid, attrs, start, named: named(opts) };
+  const file = await jsonfile(opts);
+  const attrs = file?.attrs ?? attrsOf(opts);
+  const start = file?.start ?? (opts.auto === true ? 'auto' : 'manual');
+  return { uuid, attrs, start, named: named(opts, file), fileType: file?.type };
 }
 
-export async function run(ctx: Context, { uuid, attrs, start, named: n }: DefineOptions): Promise<Planned> {
+export async function run(ctx: Context, { uuid, attrs, start, named: n, fileType }: DefineOptions): Promise<Planned> {
   const { env } = ctx;
-  const { parent, type } = await target(ctx, n, uuid);
+  const t = await target(ctx, n, uuid);
+  const parent = t.parent;
+  const type = fileType ?? t.type;
   const def: Definition = { uuid, parent, type, start, attrs };
   for (const d of await findDefinitions(env, uuid)) {
     if (d.parent !== parent) {
@@ -68,7 +106,8 @@ export async function run(ctx: Context, { uuid, attrs, start, named: n }: Define
       throw new BusyError(`${uuid} is already defined on ${parent} as ${d.type}, start ${d.start}, ${d.attrs.length} attribute(s)`, 'accelctl modify changes a definition');
     }
   }
-  const plan = { steps: defineSteps(env, def) };
+  const steps = defineSteps(env, def);
+  const plan = { steps, hooks: steps.length > 0 ? [definitionHook('define', def)] : [] };
   return planned(
     plan,
     () => {

@@ -1,6 +1,9 @@
 /**
- * `list [--parent P] [--uuid U] [--defined | --all]`: live partitions with group, /dev/vfio node, NUMA node
- * and holders; with --defined the saved definitions instead, with --all both.
+ * `list [-p P] [-u U] [-d | --all] [--dumpjson]`: live partitions with group, /dev/vfio node, NUMA node
+ * and holders; with --defined the saved definitions instead (start mode, and
+ * with -v their attributes, as mdevctl list -v), with --all both. A
+ * definition changed since its partition started (modify) is marked pending.
+ * `-d --dumpjson` prints the definitions as mdevctl's `list -d --dumpjson` does.
  */
 import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
@@ -13,6 +16,8 @@ import { listMdevs, parentNames, readMdev, readParentSync, type Mdev } from '../
 import { resolveParent } from '../sysfs/resolve.js';
 import { didYouMean } from '../sysfs/suggest.js';
 import { checkUuid } from '../validate.js';
+import { UsageError } from '../errors.js';
+import { serializeDefinition } from '../persist/store.js';
 import { markDefined, withDefinitions } from '../persist/listing.js';
 import { optString, parentName } from '../persist/args.js';
 import { vfioNode } from '../env.js';
@@ -22,6 +27,7 @@ export interface ListOptions {
   uuid: string | undefined;
   defined: boolean;
   all: boolean;
+  dumpjson: boolean;
 }
 
 /** Every argument checked before anything is read; the same checks for live partitions and definitions. */
@@ -33,8 +39,34 @@ export function parse({ opts }: Raw): ListOptions {
     parent: parent === undefined ? undefined : parentName(parent),
     defined: opts.defined === true,
     all: opts.all === true,
+    dumpjson: dumpjson(opts),
   };
 }
+
+function dumpjson(opts: Record<string, unknown>): boolean {
+  if (opts.dumpjson !== true) return false;
+  if (opts.defined !== true) throw new UsageError('--dumpjson prints definitions in mdevctl\'s format: give it with --defined (-d)');
+  if (opts.json === true) throw new UsageError('--dumpjson and --json are two different JSON formats: pick one');
+  return true;
+}
+
+/**
+ * mdevctl 1.2.0's `list -d --dumpjson`: `[{"<parent>": [{"<uuid>": <file>}, ...], ...}]`
+ * (parents in one object, sorted), or, for -u U matching one definition, just
+ * its file's JSON: what `define --jsonfile` takes back.
+ */
+function mdevctlJson(rows: Partition[], uuid: string | undefined): string {
+  const file = (r: Partition) => JSON.parse(serializeDefinition({ uuid: r.uuid, parent: r.parent, type: r.type, start: r.start ?? 'manual', attrs: r.attrs ?? [] })) as unknown;
+  if (uuid !== undefined && rows.length === 1) return JSON.stringify(file(rows[0]!), null, 2);
+  if (rows.length === 0) return '[]';
+  const byParent: Record<string, unknown[]> = {};
+  for (const r of rows) (byParent[r.parent] ??= []).push({ [r.uuid]: file(r) });
+  return JSON.stringify([byParent], null, 2);
+}
+
+const attrsCell = (r: Partition): string => (r.attrs ?? []).map((a) => `${a.name}=${a.value}`).join(',');
+const stateCell = (r: Partition): string => (r.pending !== undefined && r.pending.length > 0 ? `${r.state} (pending)` : r.state);
+const PENDING_NOTE = 'pending: the definition differs from the running partition (accelctl list --defined --json says how); it applies at the next start';
 
 async function select(ctx: Context, opts: ListOptions): Promise<Mdev[]> {
   const env = ctx.env;
@@ -74,7 +106,7 @@ export function toPartitions(ctx: Context, mdevs: Mdev[], holders: HolderMap): P
   });
 }
 
-function render(ctx: Context, rows: Partition[], complete: boolean, filtered: boolean): string {
+function render(ctx: Context, rows: Partition[], complete: boolean, filtered: boolean, wide: boolean): string {
   const style = makeStyle(ctx.color);
   if (rows.length === 0) {
     if (!filtered && parentNames(ctx.env).length === 0) return 'no mdev parents found (is an mdev driver loaded?)';
@@ -86,7 +118,8 @@ function render(ctx: Context, rows: Partition[], complete: boolean, filtered: bo
       { header: 'UUID', value: (r: Partition) => r.uuid },
       { header: 'PARENT', value: (r: Partition) => r.parent },
       { header: 'TYPE', value: (r: Partition) => r.type },
-      { header: 'STATE', value: (r: Partition) => r.state, paint: (s: string, _r: Partition, st) => st.ok(s) },
+      { header: 'STATE', value: stateCell, paint: (s: string, r: Partition, st) => (s === r.state ? st.ok(s) : st.warn(s)) },
+      ...(wide ? [{ header: 'START', value: (r: Partition) => r.start ?? null }] : []),
       { header: 'GROUP', value: (r: Partition) => r.iommuGroup, align: 'right' },
       { header: 'VFIO', value: (r: Partition) => r.vfioDevice },
       { header: 'NUMA', value: (r: Partition) => r.numaNode, align: 'right' },
@@ -96,10 +129,14 @@ function render(ctx: Context, rows: Partition[], complete: boolean, filtered: bo
         value: (r: Partition) => holderCell(r.holders),
         paint: (s: string, _r: Partition, st) => st.warn(s),
       },
+      ...(wide && ctx.verbose ? [{ header: 'ATTRS', value: attrsCell }] : []),
     ],
     style,
   );
-  return withFooter(table, footer(rows.length, 'partition', style, complete ? undefined : HOLDERS_PARTIAL), ctx.quiet);
+  const pending = rows.some((r) => (r.pending ?? []).length > 0);
+  const foot = footer(rows.length, 'partition', style, complete ? undefined : HOLDERS_PARTIAL);
+  return withFooter(table, pending ? `${foot}
+${style.warn(PENDING_NOTE)}` : foot, ctx.quiet);
 }
 
 export async function run(ctx: Context, opts: ListOptions): Promise<Outcome> {
@@ -110,11 +147,12 @@ export async function run(ctx: Context, opts: ListOptions): Promise<Outcome> {
   let partitions = toPartitions(ctx, mdevs, holders);
   if (wide) partitions = await withDefinitions(ctx, partitions, opts, opts.all);
   else markDefined(ctx, partitions);
+  if (opts.dumpjson) return { text: mdevctlJson(partitions, opts.uuid) };
   const json: ListJson = { schemaVersion: 1, partitions, holdersComplete: !holders.partial };
   if (ctx.json) return { json };
   const filtered = opts.parent !== undefined || opts.uuid !== undefined;
   if (wide && partitions.length === 0 && !filtered) {
     return { text: opts.all ? 'no partitions or definitions found' : 'no definitions found (accelctl define or mdevctl define saves one)' };
   }
-  return { text: render(ctx, partitions, !holders.partial, filtered) };
+  return { text: render(ctx, partitions, !holders.partial, filtered, wide) };
 }

@@ -12,7 +12,7 @@ import { attrsOf, delAttrsOf, oneUuid, optString, optParent } from '../persist/a
 import { definitionRow } from '../persist/rows.js';
 import { definitionOrThrow } from '../persist/select.js';
 import { defineSteps } from '../persist/steps.js';
-import type { Attr, Definition } from '../persist/store.js';
+import { definitionHook, type Attr, type Definition } from '../persist/store.js';
 import { readParentSync } from '../sysfs/mdev.js';
 import { checkName } from '../validate.js';
 
@@ -61,7 +61,8 @@ export async function run(ctx: Context, { uuid, parent, type, start: asked, set,
   }
   const start = asked ?? old.start;
   const def: Definition = { ...old, type: type ?? old.type, start, attrs: withAttrs(old.attrs, set, del) };
-  const plan = { steps: defineSteps(env, def) };
+  const steps = defineSteps(env, def);
+  const plan = { steps, hooks: steps.length > 0 ? [definitionHook('modify', def)] : [] };
   return planned(
     plan,
     () => {

@@ -13,7 +13,7 @@ import { AccelError, EXIT, NotFoundError, UsageError, type ExitCode } from '../e
 import { createdPartitions, planCreate, type CreatedPartition, type CreatePlan, type CreateRequest } from '../plan/mdev.js';
 import { attrsOf, oneUuid, optString, optParent } from '../persist/args.js';
 import { oneDefinition } from '../persist/select.js';
-import { listDefinitions, type Attr, type Definition } from '../persist/store.js';
+import { definitionHook, listDefinitions, type Attr, type Definition } from '../persist/store.js';
 import { parentNames } from '../sysfs/mdev.js';
 import { checkName } from '../validate.js';
 
@@ -45,24 +45,30 @@ export function parse({ args, opts }: Raw): StartOptions {
   };
 }
 
-async function request(ctx: Context, a: StartArgs): Promise<CreateRequest> {
+/** What a start's callouts get: the definition as saved, or a transient one (start manual) with its attributes. */
+const startHook = (req: CreateRequest, def: Definition | null) =>
+  definitionHook('start', def ?? { uuid: req.uuids[0]!, parent: req.parent, type: req.type, start: 'manual', attrs: req.attrs });
+
+async function request(ctx: Context, a: StartArgs): Promise<CreateRequest & { def: Definition | null }> {
   const { uuid, parent, type, extra } = a;
   const def = uuid === undefined ? null : await oneDefinition(ctx.env, uuid, parent);
   if (def !== null) {
     if (type !== undefined && type !== def.type) throw new UsageError(`${uuid} is defined as ${def.type}, not ${type}`, 'accelctl modify --type changes the definition');
-    return { parent: def.parent, type: def.type, uuids: [def.uuid], attrs: [...def.attrs, ...extra] };
+    return { parent: def.parent, type: def.type, uuids: [def.uuid], attrs: [...def.attrs, ...extra], def };
   }
   if (parent === undefined || type === undefined) {
     if (uuid !== undefined) throw new NotFoundError(`no definition of ${uuid}`, 'give --parent and --type to start a transient partition');
     throw new UsageError('start needs a defined UUID, or --parent and --type');
   }
-  return { parent, type, uuids: [uuid ?? randomUUID()], attrs: extra };
+  return { parent, type, uuids: [uuid ?? randomUUID()], attrs: extra, def: null };
 }
 
 export async function run(ctx: Context, o: StartOptions): Promise<Planned> {
   if (o.auto) return startAuto(ctx, o.parent);
-  const req = await request(ctx, o);
-  const plan = await planCreate(ctx.env, req);
+  const { def, ...req } = await request(ctx, o);
+  const created = await planCreate(ctx.env, req);
+  // Already running as asked: no action, so no callouts (mdevctl refuses a second start).
+  const plan = { ...created, hooks: created.steps.length > 0 ? [startHook(req, def)] : [] };
   const uuid = req.uuids[0]!;
   return planned(plan, () => ({ json: { schemaVersion: 1, partitions: createdPartitions(ctx.env, req, plan) }, text: uuid }), {
     notes: plan.existing.length > 0 ? [`${uuid} is already running as ${req.type} on ${req.parent}: nothing to do`] : [],
@@ -91,7 +97,10 @@ async function startAuto(ctx: Context, parent: string | undefined): Promise<Plan
     const req: CreateRequest = { parent: d.parent, type: d.type, uuids: [d.uuid], attrs: d.attrs };
     const i = parts.length;
     entries.push({ d, req, part: i });
-    parts.push(async () => (plans[i] = await planCreate(ctx.env, req)));
+    parts.push(async () => {
+      const p = await planCreate(ctx.env, req);
+      return (plans[i] = { ...p, hooks: p.steps.length > 0 ? [startHook(req, d)] : [] });
+    });
   }
   /** What each definition came to; `ran`: the parts were executed (else a dry run planned them). */
   const report = (results: PartResult[], ran: boolean) => {

@@ -9,7 +9,7 @@ import { NotFoundError } from '../errors.js';
 import { removeSteps } from '../plan/mdev.js';
 import { oneUuid } from '../persist/args.js';
 import { refuseHeldMdevs } from '../host/held.js';
-import { findDefinitions } from '../persist/store.js';
+import { definitionHook, findDefinitions } from '../persist/store.js';
 import { readMdev } from '../sysfs/mdev.js';
 
 export const parse = ({ args, opts }: Raw): string => oneUuid('stop', args, opts, true)!;
@@ -23,7 +23,8 @@ export async function run(ctx: Context, uuid: string): Promise<Planned | Outcome
     return { json: { schemaVersion: 1, partitions: [] }, text: '' };
   }
   await refuseHeldMdevs(env, [m], 'stop');
-  const plan = { steps: removeSteps(env, m) };
+  // As mdevctl: the callouts get the running device's config, start manual, no attributes.
+  const plan = { steps: removeSteps(env, m), hooks: [definitionHook('stop', { uuid, parent: m.parent, type: m.type, start: 'manual', attrs: [] })] };
   return planned(plan, () => {
     ctx.info(`stopped ${uuid}`);
     return { json: { schemaVersion: 1, partitions: [{ uuid, parent: m.parent, type: m.type, iommuGroup: m.iommuGroup }] }, text: '' };

@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { oneUuid, optParent } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { undefineSteps } from '../persist/steps.js';
-import { findDefinitionEntries } from '../persist/store.js';
+import { definitionHook, findDefinitionEntries } from '../persist/store.js';
 import { definitionOrThrow } from '../persist/select.js';
 
 export interface UndefineOptions {
@@ -21,7 +21,8 @@ export async function run(ctx: Context, { uuid, parent }: UndefineOptions): Prom
   const found = await findDefinitionEntries(env, uuid, parent);
   if (found.length === 0) await definitionOrThrow(env, uuid, parent);
   const defs = found.flatMap((e) => (e.def === null ? [] : [e.def]));
-  const plan = { steps: found.flatMap((e) => undefineSteps(env, e.parent, e.uuid)) };
+  // A file that does not parse has no type to give a callout: it is removed without one.
+  const plan = { steps: found.flatMap((e) => undefineSteps(env, e.parent, e.uuid)), hooks: defs.map((d) => definitionHook('undefine', d)) };
   return planned(
     plan,
     () => {

@@ -2,6 +2,55 @@
 import type { Command } from 'commander';
 import { EXIT_MEANING } from '../errors.js';
 import { describeProgram, type OptionModel } from './model.js';
+import { PlanFile, PlanParent, PlanPartition } from '../schemas/plan.js';
+
+/** Every key of the plan file, from its zod schema (so the page cannot miss one): `.TP` key, its description. */
+function planKeys(where: string, shape: Record<string, { description?: string | undefined }>): string[] {
+  return Object.entries(shape).flatMap(([key, schema]) => ['.TP', `.B ${esc(where + key)}`, esc(schema.description ?? '')]);
+}
+
+const PLAN_SECTION = (): string[] => [
+  '.SH PLAN FILES',
+  'What \\fBapply\\fR, \\fBassert\\fR and \\fBexport\\fR read and write: YAML, or JSON (which YAML reads too; \\fB\\-f \\-\\fR',
+  'reads stdin). A plan names configs; each lists parents, each parent the full set of partitions it should',
+  'have. Version v2 adds each partition\'s definition state (\\fBstart\\fR, \\fBrunning\\fR); a v1 plan reads as it always did.',
+  'An error names the file and the place: \\fIfile\\fB:\\fIline\\fB:\\fIcolumn\\fB:\\fR for YAML syntax, the key path',
+  '(\\fBconfigs.default[0].partitions[1].type\\fR) for a value that does not fit.',
+  '.PP',
+  'Top level:',
+  ...planKeys('', PlanFile.shape),
+  '.PP',
+  'Each parent (an item of \\fBconfigs.\\fIname\\fR):',
+  ...planKeys('', PlanParent.shape),
+  '.PP',
+  'Each partition entry (an item of \\fBpartitions\\fR; at most one of count, uuid, uuids):',
+  ...planKeys('', PlanPartition.shape),
+  '.PP',
+  'Example (\\fBaccelctl export\\fR prints one; \\fB\\-\\-counts\\fR writes \\fBcount\\fR instead of \\fBuuids\\fR):',
+  '.RS',
+  '.nf',
+  ...[
+    'version: v2',
+    'configs:',
+    '  default:',
+    '    - parent: mtty',
+    '      partitions:',
+    '        - type: mtty-1',
+    '          uuids: [83b8f4f2-509f-382f-3c1e-e6bfe0fa1001]',
+    '          start: none',
+    '        - type: mtty-2',
+    '          count: 2',
+    '          attrs: {foo: bar}',
+    '          start: auto',
+    '        - type: mtty-1',
+    '          uuid: 5b0f0000-0000-4000-8000-000000000001',
+    '          start: manual',
+    '          running: false',
+    '      persist: true',
+  ].map(esc),
+  '.fi',
+  '.RE',
+];
 
 const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/-/g, '\\-').replace(/^\./gm, '\\&.');
 
@@ -54,10 +103,18 @@ export function manPage(program: Command, version: string): string {
     '.TP',
     '.B FORCE_COLOR',
     'color even when stdout is not a terminal (0 turns it off).',
+    '.TP',
+    '.B ACCELCTL_CALLOUT_TIMEOUT',
+    'how long one mdevctl callout or notifier may run (30s by default; 500ms, 10s, 2m); one that runs longer is killed, and a killed pre callout refuses the action.',
     '.SH FILES',
     '.TP',
     '.B /etc/mdevctl.d/\\fIparent\\fB/\\fIuuid\\fR',
     'saved partition definitions, in mdevctl\'s format: both tools read and write the same files.',
+    '.TP',
+    '.B /etc/mdevctl.d/scripts.d/callouts/\\fR, \\fB/etc/mdevctl.d/scripts.d/notifiers/',
+    'mdevctl\'s callouts and notifiers, run as mdevctl runs them around define, undefine, start, stop and modify:',
+    esc('-t TYPE -e pre|post|notify -a ACTION -s none|success|failure -u UUID -p PARENT, the definition\'s JSON on stdin.'),
+    'The first callout (in name order) not exiting 2 decides; a non\\-zero pre refuses the action (exit 1). Not run with \\fB\\-\\-dry\\-run\\fR.',
     '.TP',
     '.B /etc/udev/rules.d/60\\-accelctl.rules',
     'starts the saved auto definitions of a parent when it registers, so they return after a reboot',
@@ -69,6 +126,7 @@ export function manPage(program: Command, version: string): string {
     esc('ACTION=="add", TEST=="/etc/mdevctl.d/$kernel", RUN+="/usr/local/bin/accelctl start --auto --parent %k"'),
     '.fi',
     '.RE',
+    ...PLAN_SECTION(),
     '.SH JSON OUTPUT',
     'With \\fB\\-\\-json\\fR each command prints one object with \\fB"schemaVersion": 1\\fR and one array named for',
     'what it holds. \\fBaccelctl schema\\fR \\fICOMMAND\\fR prints its JSON Schema.',

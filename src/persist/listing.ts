@@ -6,8 +6,9 @@
 import type { Context } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import type { Partition } from '../schemas/list.js';
-import { readParentSync } from '../sysfs/mdev.js';
-import { definedParents, definedUuids, listDefinitions } from './store.js';
+import { readAttrSync } from '../sysfs/attr.js';
+import { mdevDir, readParentSync } from '../sysfs/mdev.js';
+import { definedParents, definedUuids, listDefinitions, type Definition } from './store.js';
 
 const key = (parent: string, uuid: string): string => `${parent}/${uuid}`;
 
@@ -23,6 +24,27 @@ export function markDefined(ctx: Context, rows: Partition[]): void {
   }
 }
 
+/**
+ * Why a definition is not what runs (modify changes the file, not the running
+ * partition, as mdevctl's does): its type, or an attribute whose live value
+ * reads differently. An attribute the kernel does not let us read (write-only)
+ * cannot be judged and is not reported.
+ */
+export function pendingChanges(ctx: Context, d: Definition, live: Partition): string[] {
+  const out: string[] = [];
+  if (live.type !== d.type) out.push(`type ${live.type} -> ${d.type}`);
+  for (const a of d.attrs) {
+    let now: string | null;
+    try {
+      now = readAttrSync(ctx.env, `${mdevDir(ctx.env, d.uuid)}/${a.name}`);
+    } catch {
+      now = null;
+    }
+    if (now !== null && now !== a.value.trim()) out.push(`${a.name} ${JSON.stringify(now)} -> ${JSON.stringify(a.value)}`);
+  }
+  return out;
+}
+
 /** `live`: every live row; --parent and --uuid (checked by list's parse) filter both sides; `all` keeps live rows without a definition. */
 export async function withDefinitions(ctx: Context, allLive: Partition[], filter: { parent: string | undefined; uuid: string | undefined }, all: boolean): Promise<Partition[]> {
   const { parent, uuid } = filter;
@@ -35,13 +57,14 @@ export async function withDefinitions(ctx: Context, allLive: Partition[], filter
     const k = key(d.parent, d.uuid);
     seen.add(k);
     const r = byKey.get(k);
-    if (r) out.push({ ...r, state: 'active+defined' });
+    const def = { start: d.start, attrs: d.attrs };
+    if (r) out.push({ ...r, state: 'active+defined', ...def, pending: pendingChanges(ctx, d, r) });
     else {
       const numaNode = readParentSync(ctx.env, d.parent, false)?.numaNode ?? null;
-      out.push({ uuid: d.uuid, parent: d.parent, type: d.type, state: 'defined', iommuGroup: null, vfioDevice: null, numaNode, driver: null, path: null, holders: [] });
+      out.push({ uuid: d.uuid, parent: d.parent, type: d.type, state: 'defined', iommuGroup: null, vfioDevice: null, numaNode, driver: null, path: null, holders: [], ...def, pending: [] });
     }
   }
-  if (all) for (const r of live) if (!seen.has(key(r.parent, r.uuid))) out.push(r);
+  if (all) for (const r of live) if (!seen.has(key(r.parent, r.uuid))) out.push({ ...r, start: null, attrs: [], pending: [] });
   out.sort((a, b) => (a.parent === b.parent ? (a.uuid < b.uuid ? -1 : 1) : a.parent < b.parent ? -1 : 1));
   if (uuid !== undefined && out.length === 0) throw new NotFoundError(`no ${all ? 'live or defined' : 'defined'} partition ${uuid}`);
   return out;

@@ -18,6 +18,10 @@ export interface DesiredEntry {
   /** Partitions of any UUID (0 for a fixed entry). */
   count: number;
   attrs: Attr[];
+  /** Defined with this start mode, or not defined; undefined: definitions left alone (or persist's auto). */
+  start: 'auto' | 'manual' | 'none' | undefined;
+  /** false: a definition only, not live. */
+  running: boolean;
 }
 
 export interface DesiredParent {
@@ -195,7 +199,7 @@ export async function loadPlan(path: string, wanted: string | undefined): Promis
         if (problem !== null) throw new UsageError(`${where}.partitions[${j}].attrs.${name}: ${problem}`);
         return { name, value };
       });
-      return { type: e.type, uuids, count: uuids.length > 0 ? 0 : (e.count ?? 1), attrs };
+      return { type: e.type, uuids, count: uuids.length > 0 ? 0 : (e.count ?? 1), attrs, start: e.start, running: e.running ?? true };
     });
     return { parent, entries, persist: p.persist ?? false };
   });

@@ -3,6 +3,7 @@
  * tools see the same ones: /etc/mdevctl.d/<parent>/<uuid> holding
  * {"mdev_type", "start": "auto"|"manual", "attrs": [{"name": "value"}, ...]}.
  */
+import type { Hook } from '../plan/types.js';
 import { listDirSync } from '../sysfs/attr.js';
 import type { Env, HostPath } from '../env.js';
 import { FailedError } from '../errors.js';
@@ -145,4 +146,10 @@ export async function findDefinitions(env: Env, uuid: string, parent?: string): 
   const bad = entries.find((e) => e.def === null);
   if (bad) throw new FailedError(bad.problem!, 'fix the file, or remove it with accelctl undefine');
   return entries.map((e) => e.def!);
+}
+
+/** A definition's action as mdevctl's callouts get it: its JSON compact on stdin (serde_json's to_string). */
+export function definitionHook(action: Hook['action'], d: Definition): Hook {
+  const config = JSON.stringify({ mdev_type: d.type, start: d.start, attrs: d.attrs.map((a) => ({ [a.name]: a.value })) });
+  return { action, type: d.type, uuid: d.uuid, parent: d.parent, config };
 }

@@ -1,6 +1,7 @@
 /** `--dry-run`: the exact writes a plan would make, kernel paths and values, and nothing changed. */
 import type { Context, Outcome } from '../context.js';
 import type { Plan } from './types.js';
+import { describeHooks } from './callouts.js';
 
 export function describeStep(ctx: Context, step: Plan['steps'][number]): string {
   const k = (p: string) => ctx.env.kernelPath(p);
@@ -22,9 +23,12 @@ export function dryRunOutcome(ctx: Context, plan: Plan): Outcome {
     s.kind === 'chown' ? [{ path: ctx.env.kernelPath(s.path), uid: s.uid, gid: s.gid }] : [],
   );
   ctx.info(`dry run: ${writes.length} write${writes.length === 1 ? '' : 's'} planned, nothing changed`);
+  // Callouts are not run in a dry run (they may act on the host): they are printed where they would run.
+  const hooks = describeHooks(ctx, plan.hooks ?? []);
+  const callouts = [...hooks.before, ...hooks.after];
   return {
-    json: { schemaVersion: 1, dryRun: true, writes, chowns },
-    text: plan.steps.map((s) => describeStep(ctx, s)).join('\n'),
+    json: { schemaVersion: 1, dryRun: true, writes, chowns, ...(callouts.length > 0 ? { callouts } : {}) },
+    text: [...hooks.before, ...plan.steps.map((s) => describeStep(ctx, s)), ...hooks.after].join('\n'),
   };
 }
 

@@ -11,6 +11,8 @@ import { describeStep } from './dryrun.js';
 import type { KernelWriter } from './writer.js';
 import type { Plan, Step, WaitStep, WriteStep } from './types.js';
 import { replaceFile } from '../files.js';
+import { runNotifiers, runPost, runPre, type Chosen, type HookState } from './callouts.js';
+import type { Hook } from './types.js';
 
 export interface PlanResult {
   /** Bounded writes still blocked in the kernel when their time ran out. */
@@ -130,6 +132,37 @@ async function rollback(ctx: Context, kernel: KernelWriter, done: Step[]): Promi
 }
 
 export async function executePlan(ctx: Context, kernel: KernelWriter, plan: Plan): Promise<PlanResult> {
+  const hooks = plan.hooks ?? [];
+  // mdevctl's callouts: every hook's `pre` first; a refusal stops the plan before its first step.
+  const passed: { hook: Hook; chosen: Chosen }[] = [];
+  for (const hook of hooks) {
+    try {
+      passed.push({ hook, chosen: await runPre(ctx, kernel, hook) });
+    } catch (err) {
+      await after(ctx, kernel, passed, 'failure');
+      await runNotifiers(ctx, kernel, hook, 'none');
+      throw err;
+    }
+  }
+  let result: PlanResult;
+  try {
+    result = await runSteps(ctx, kernel, plan);
+  } catch (err) {
+    await after(ctx, kernel, passed, 'failure');
+    throw err;
+  }
+  await after(ctx, kernel, passed, 'success');
+  return result;
+}
+
+async function after(ctx: Context, kernel: KernelWriter, passed: { hook: Hook; chosen: Chosen }[], state: HookState): Promise<void> {
+  for (const { hook, chosen } of passed) {
+    await runPost(ctx, kernel, hook, chosen, state);
+    await runNotifiers(ctx, kernel, hook, state);
+  }
+}
+
+async function runSteps(ctx: Context, kernel: KernelWriter, plan: Plan): Promise<PlanResult> {
   const done: Step[] = [];
   const pending: WriteStep[] = [];
   for (const step of plan.steps) {

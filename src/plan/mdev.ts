@@ -5,7 +5,7 @@ import { readGroupLinkSync } from '../sysfs/attr.js';
 import { BusyError, NotFoundError } from '../errors.js';
 import { parentNames, parentTypeDir, mdevDir, readMdev, readParentSync, type Mdev, type MdevParent, type MdevType } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
-import { wait, write, type Step, type WriteStep } from './types.js';
+import { wait, write, type Plan, type Step, type WriteStep } from './types.js';
 
 export interface CreateRequest {
   parent: string;
@@ -58,8 +58,7 @@ export function createSteps(env: Env, req: CreateRequest, uuid: string): Step[] 
   return steps;
 }
 
-export interface CreatePlan {
-  steps: Step[];
+export interface CreatePlan extends Plan {
   /** UUIDs that already exist as asked (an idempotent create): nothing to do for them. */
   existing: string[];
 }

@@ -54,8 +54,24 @@ export interface FileStep {
 
 export type Step = WriteStep | WaitStep | ChownStep | FileStep;
 
+/**
+ * One definition's action as mdevctl's callouts and notifiers see it
+ * (/etc/mdevctl.d/scripts.d/{callouts,notifiers}): the executor runs the
+ * callouts' `pre` before the plan's steps, `post` after them (success or
+ * failure), then the notifiers. docs/cli.md "Callouts" has the details.
+ */
+export interface Hook {
+  action: 'define' | 'undefine' | 'start' | 'stop' | 'modify';
+  type: string;
+  uuid: string;
+  parent: string;
+  /** What mdevctl writes on the script's stdin: the definition as compact JSON. */
+  config: string;
+}
+
 export interface Plan {
   steps: Step[];
+  hooks?: Hook[];
 }
 
 export const write = (path: HostPath, value: string, note: string, undo?: Undo): WriteStep => ({

@@ -9,12 +9,21 @@ import { spawn } from 'node:child_process';
 
 export type BoundedResult = { state: 'done' } | { state: 'failed'; errno: string } | { state: 'pending' };
 
+/** How a callout or notifier ran: its exit code or signal, what it said on stderr, or why it could not run. */
+export type HookRun =
+  | { state: 'exited'; code: number; stderr: string }
+  | { state: 'killed'; signal: string; stderr: string }
+  | { state: 'timedOut'; ms: number; stderr: string }
+  | { state: 'notRun'; error: string };
+
 export interface KernelWriter {
   /** One write(2) of exactly `value`; throws the fs error (with .code) on failure. */
   write(path: string, value: string): void;
   /** A write that may block in the kernel: give up waiting after `ms`, leaving it to finish alone. */
   writeBounded(path: string, value: string, ms: number): Promise<BoundedResult>;
   chown(path: string, uid: number, gid: number): void;
+  /** Runs one of mdevctl's callout or notifier executables with `stdin`; one that outlives its time is killed (its process group). */
+  runHook(file: string, args: string[], stdin: string): Promise<HookRun>;
 }
 
 function writeOnce(path: string, value: string): void {
@@ -82,8 +91,50 @@ function writeInChild(path: string, value: string, ms: number): Promise<BoundedR
   });
 }
 
-export const fsWriter: KernelWriter = {
+const STDERR_MAX = 64 * 1024;
+
+/** A callout that hangs must not hang a boot: mdevctl waits forever, accelctl gives up after this (ACCELCTL_CALLOUT_TIMEOUT). */
+export const HOOK_TIMEOUT_MS = 30_000;
+
+export function runHook(file: string, args: string[], stdin: string, ms: number): Promise<HookRun> {
+  return new Promise((resolve) => {
+    // Its own process group, so a timeout also kills what the script started (a `sleep`).
+    const child = spawn(file, args, { detached: true, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    let settled = false;
+    const finish = (r: HookRun) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stderr!.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+      finish({ state: 'timedOut', ms, stderr });
+    }, ms);
+    child.stdin!.on('error', () => undefined); // A script that does not read its stdin: EPIPE is no failure.
+    child.stdin!.end(stdin);
+    child.stderr!.on('data', (d: Buffer) => {
+      if (stderr.length < STDERR_MAX) stderr += d.toString();
+    });
+    child.on('error', (e) => finish({ state: 'notRun', error: (e as NodeJS.ErrnoException).code ?? e.message }));
+    child.on('close', (code, signal) =>
+      finish(code !== null ? { state: 'exited', code, stderr } : { state: 'killed', signal: signal ?? 'unknown', stderr }),
+    );
+  });
+}
+
+/** The writer main hands the executor; `hookTimeoutMs` bounds each callout. */
+export const makeFsWriter = (hookTimeoutMs = HOOK_TIMEOUT_MS): KernelWriter => ({
   write: writeOnce,
   writeBounded: writeInChild,
   chown: chownSync,
-};
+  runHook: (file, args, stdin) => runHook(file, args, stdin, hookTimeoutMs),
+});
+
+export const fsWriter: KernelWriter = makeFsWriter();

@@ -7,4 +7,8 @@ export const DryRunOutput = z.object({
   dryRun: z.literal(true),
   writes: z.array(z.object({ path: z.string().describe('kernel path of the sysfs file'), value: z.string().describe('the exact bytes') })),
   chowns: z.array(z.object({ path: z.string(), uid: z.number().int(), gid: z.number().int() })),
+  callouts: z
+    .array(z.string())
+    .optional()
+    .describe("mdevctl callouts and notifiers that would run around the writes (present only when /etc/mdevctl.d/scripts.d has some)"),
 });

@@ -12,6 +12,15 @@ export const PartitionSchema = z.object({
   driver: z.string().nullable(),
   path: z.string().nullable().describe('kernel path of the mdev directory; null when not live'),
   holders: z.array(holder).describe('processes holding the group open'),
+  start: z.enum(['auto', 'manual']).nullable().optional().describe('list --defined/--all: the definition\'s start mode; null for a live partition without one'),
+  attrs: z
+    .array(z.object({ name: z.string(), value: z.string() }))
+    .optional()
+    .describe('list --defined/--all: the definition\'s attributes, in the order they are written at start'),
+  pending: z
+    .array(z.string())
+    .optional()
+    .describe('list --defined/--all: how the definition differs from the running partition (applies at its next start); empty when it does not'),
 });
 
 export const ListOutput = z.object({

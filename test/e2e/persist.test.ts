@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCELCTL_BIN, bootGuest, REPO, shq, type Guest, type RunResult } from '../sandbox/guest.js';
 import { guestOut } from './helpers.js';
+import { recordingScript } from '../helpers/callout.js';
 
 let guest: Guest;
 const U1 = '5b0f0000-0000-4000-8000-000000000001';
@@ -134,6 +135,9 @@ describe('definitions and plans on the real kernel, next to mdevctl', () => {
 
     const e = await out(`node ${shq(ACCELCTL_BIN)} export > /tmp/export.yaml && cat /tmp/export.yaml`);
     expect(e).toContain('persist: true');
+    // v2: each partition says it is defined, start auto, as apply persisted it.
+    expect(e).toContain('version: v2');
+    expect(e.match(/start: auto/g)).toHaveLength(2);
     const r = await ax(['apply', '-f', '/tmp/export.yaml', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).changed).toBe(false);
@@ -211,5 +215,55 @@ describe('definitions and plans on the real kernel, next to mdevctl', () => {
     expect(await live()).toEqual([U1, U2]);
     for (const u of [U1, U2]) expect((await ax(['stop', u])).code).toBe(0);
     await out('rm -rf /etc/mdevctl.d/mtty');
+  });
+
+  it('one recording callout and notifier see the same invocations from mdevctl and from accelctl (define --auto, start, stop, modify, undefine); a refusing pre stops both', async () => {
+    const U4 = '5b0f0000-0000-4000-8000-000000000004';
+    const scripts = '/etc/mdevctl.d/scripts.d';
+    await out(
+      `cat > ${scripts}/callouts/rec <<'EOF'\n${recordingScript('/tmp/callout.log')}EOF\n` +
+        `cat > ${scripts}/notifiers/rec <<'EOF'\n${recordingScript('/tmp/notify.log')}EOF\n` +
+        `chmod 755 ${scripts}/callouts/rec ${scripts}/notifiers/rec`,
+    );
+    const logs = async () => {
+      const r = await out('cat /tmp/callout.log; echo ---; cat /tmp/notify.log; rm -f /tmp/callout.log /tmp/notify.log');
+      return r;
+    };
+    await out(
+      `mdevctl define -a -p mtty -t mtty-1 -u ${U4} && mdevctl start -u ${U4} && mdevctl stop -u ${U4} && ` +
+        `mdevctl modify -u ${U4} --addattr=foo --value=bar && mdevctl undefine -u ${U4}`,
+    );
+    const byMdevctl = await logs();
+    for (const args of [
+      ['define', '-a', '-p', 'mtty', '-t', 'mtty-1', '-u', U4],
+      ['start', '-u', U4],
+      ['stop', '-u', U4],
+      ['modify', '-u', U4, '--attr', 'foo=bar'],
+      ['undefine', '-u', U4],
+    ]) {
+      const r = await ax(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const byAccelctl = await logs();
+    expect(byAccelctl).toBe(byMdevctl);
+    // What both gave (mdevctl's is the reference): 10 callout lines, 5 notifier lines.
+    const [callouts, notifies] = byMdevctl.split('\n---\n');
+    expect(callouts!.split('\n')).toHaveLength(10);
+    expect(callouts!.split('\n')[0]).toBe(`-t mtty-1 -e pre -a define -s none -u ${U4} -p mtty | {"mdev_type":"mtty-1","start":"auto","attrs":[]}`);
+    expect(notifies!.split('\n')).toHaveLength(5);
+    // A pre callout that refuses: neither tool starts the partition.
+    await out(`mdevctl define -p mtty -t mtty-1 -u ${U4} && echo 3 > /tmp/callout.log.refuse`);
+    expect((await guest.sh(`mdevctl start -u ${U4}`)).code).not.toBe(0);
+    const r = await ax(['start', '-u', U4]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`accelctl: callout /etc/mdevctl.d/scripts.d/callouts/rec refused start of ${U4} (exit 3)`);
+    expect(await live()).toEqual([]);
+    const [c2, n2] = (await logs()).split('\n---\n').map((x) => x!.split('\n'));
+    // Each tool's refused start: one pre to the callout, and the notifiers told -s none; the same from both.
+    const pre = `-t mtty-1 -e pre -a start -s none -u ${U4} -p mtty | {"mdev_type":"mtty-1","start":"manual","attrs":[]}`;
+    expect(c2!.slice(-2)).toEqual([pre, pre]);
+    const none = pre.replace('-e pre', '-e notify');
+    expect(n2!.slice(-2)).toEqual([none, none]);
+    await out(`rm -f /tmp/callout.log.refuse ${scripts}/callouts/rec ${scripts}/notifiers/rec; mdevctl undefine -u ${U4}`);
   });
 });

@@ -52,7 +52,7 @@ describe('short PCI addresses (domain 0) wherever a device or parent is named', 
   ];
 
   it('covers every command that takes a parent or a device', () => {
-    const naming = TABLE.filter((c) => (c.options ?? []).some((o) => o.flags.startsWith('--parent')) || (c.args ?? []).some((a) => /device/.test(a.name))).map((c) => c.name);
+    const naming = TABLE.filter((c) => (c.options ?? []).some((o) => /(^|, )--parent\b/.test(o.flags)) || (c.args ?? []).some((a) => /device/.test(a.name))).map((c) => c.name);
     expect(cases.map((c) => c.command).sort()).toEqual(naming.sort());
   });
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Env } from '../../../src/env.js';
-import type { BoundedResult, KernelWriter } from '../../../src/plan/writer.js';
+import { runHook, type BoundedResult, type HookRun, type KernelWriter } from '../../../src/plan/writer.js';
 
 export interface Written {
   path: string;
@@ -60,6 +60,15 @@ export class FakeKernel implements KernelWriter {
     } catch (e) {
       return { state: 'failed', errno: (e as NodeJS.ErrnoException).code ?? 'EIO' };
     }
+  }
+
+  /** Callouts and notifiers really run (scripts in the fixture tree); each call is logged. */
+  readonly hooks: { file: string; args: string[]; stdin: string }[] = [];
+  hookTimeoutMs = 10_000;
+
+  runHook(file: string, args: string[], stdin: string): Promise<HookRun> {
+    this.hooks.push({ file: this.env.kernelPath(file), args, stdin });
+    return runHook(file, args, stdin, this.hookTimeoutMs);
   }
 
   chown(hostPath: string, uid: number, gid: number): void {

@@ -174,7 +174,7 @@ describe('assert', () => {
 });
 
 describe('export', () => {
-  it('prints a valid plan whose apply is a no-op (YAML and JSON), persist only when definitions match', async () => {
+  it('prints a valid plan (v2) whose apply is a no-op (YAML and JSON), each partition with its start mode, none when not defined', async () => {
     h = makeHarness();
     const y = await exportCmd(h.ctx, [], { output: 'yaml' });
     const plan = YAML.parse(y.text!);
@@ -183,12 +183,13 @@ describe('export', () => {
       {
         parent: 'mtty',
         partitions: [
-          { type: 'mtty-1', uuids: [HELD] },
-          { type: 'mtty-2', uuids: [IDLE] },
+          { type: 'mtty-1', uuids: [HELD], start: 'none' },
+          { type: 'mtty-2', uuids: [IDLE], start: 'none' },
         ],
-        persist: false,
+        persist: true,
       },
     ]);
+    expect(plan.version).toBe('v2');
     const f = planFile(h, y.text!);
     const out = await apply(h.ctx, [], { file: f });
     expect(out.text).toBe('');
@@ -201,8 +202,8 @@ describe('export', () => {
     expect(p2.configs.golden[0]).toEqual({
       parent: 'mtty',
       partitions: [
-        { type: 'mtty-1', uuids: [HELD] },
-        { type: 'mtty-2', uuids: [IDLE], attrs: { foo: 'bar' } },
+        { type: 'mtty-1', uuids: [HELD], start: 'auto' },
+        { type: 'mtty-2', uuids: [IDLE], attrs: { foo: 'bar' }, start: 'auto' },
       ],
       persist: true,
     });
@@ -216,8 +217,16 @@ describe('export', () => {
 
 describe('bad plan files: exit 2 naming the place in the file', () => {
   it.each([
-    ['configs:\n  default: []\n', 'plan.yaml: version: expected "v1"'],
-    ['version: v2\nconfigs:\n  default: []\n', 'plan.yaml: version: expected "v1"'],
+    ['configs:\n  default: []\n', 'plan.yaml: version: expected one of "v1"|"v2"'],
+    ['version: v3\nconfigs:\n  default: []\n', 'plan.yaml: version: expected one of "v1"|"v2"'],
+    [
+      'version: v1\nconfigs:\n  default:\n    - parent: mtty\n      partitions:\n        - type: mtty-1\n          start: auto\n',
+      'plan.yaml: configs.default[0].partitions[0].start: start needs version: v2',
+    ],
+    [
+      'version: v2\nconfigs:\n  default:\n    - parent: mtty\n      partitions:\n        - type: mtty-1\n          running: false\n',
+      'plan.yaml: configs.default[0].partitions[0].running: a partition that is not running is only a definition: give start auto or manual',
+    ],
     ['version: v1\nconfigs:\n  default:\n    - parent: mtty\n      partitions: []\n      colour: red\n', 'plan.yaml: configs.default[0]: Unrecognized key: "colour"'],
     [
       'version: v1\nconfigs:\n  default:\n    - parent: mtty\n      partitions:\n        - type: mtty-1\n        - type: 5\n',

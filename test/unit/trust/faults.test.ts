@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT, fromErrno } from '../../../src/errors.js';
-import type { BoundedResult, KernelWriter } from '../../../src/plan/writer.js';
+import type { BoundedResult, HookRun, KernelWriter } from '../../../src/plan/writer.js';
 import { FakeKernel } from '../lifecycle/fake-kernel.js';
 import { runArgv } from './inproc.js';
 import { changed, fuzzTree, restoreTo, snapshot, withoutLockContent, type FuzzTree, type Snapshot } from './tree.js';
@@ -42,6 +42,9 @@ class Failing implements KernelWriter {
   }
   chown(p: string, uid: number, gid: number): void {
     this.inner.chown(p, uid, gid);
+  }
+  runHook(file: string, args: string[], stdin: string): Promise<HookRun> {
+    return this.inner.runHook(file, args, stdin);
   }
 }
 

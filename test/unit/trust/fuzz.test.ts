@@ -24,7 +24,7 @@ import { longFlag, takesValue, type CommandSpec, type OptionSpec } from '../../.
 import { TABLE } from '../../../src/commands/table.js';
 import { EXIT } from '../../../src/errors.js';
 import { GLOBALS } from '../../../src/globals.js';
-import type { BoundedResult, KernelWriter } from '../../../src/plan/writer.js';
+import type { BoundedResult, HookRun, KernelWriter } from '../../../src/plan/writer.js';
 import { FakeKernel } from '../lifecycle/fake-kernel.js';
 import { runArgv, type RunResult } from './inproc.js';
 import { changed, fuzzTree, restoreTo, snapshot, snapshotEntry, withoutLockContent, type FuzzTree, type Snapshot } from './tree.js';
@@ -134,6 +134,10 @@ class Recording implements KernelWriter {
   chown(p: string, uid: number, gid: number): void {
     this.keep(p);
     this.inner.chown(p, uid, gid);
+  }
+  runHook(file: string, args: string[], stdin: string): Promise<HookRun> {
+    this.targets.push(file);
+    return this.inner.runHook(file, args, stdin);
   }
 }
 
