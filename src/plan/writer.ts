@@ -129,12 +129,20 @@ export function runHook(file: string, args: string[], stdin: string, ms: number)
   });
 }
 
-/** The writer main hands the executor; `hookTimeoutMs` bounds each callout. */
-export const makeFsWriter = (hookTimeoutMs = HOOK_TIMEOUT_MS): KernelWriter => ({
+export const fsWriter: KernelWriter = {
   write: writeOnce,
   writeBounded: writeInChild,
   chown: chownSync,
+  runHook: (file, args, stdin) => runHook(file, args, stdin, HOOK_TIMEOUT_MS),
+};
+
+/**
+ * The writer main hands the executor: fsWriter with `hookTimeoutMs` bounding
+ * each callout. Its other methods are read from fsWriter when this is called,
+ * so a test program that stands a fake kernel in for fsWriter's methods at
+ * start-up (test/unit/fleet/fake-accelctl.ts) is what main hands on.
+ */
+export const makeFsWriter = (hookTimeoutMs = HOOK_TIMEOUT_MS): KernelWriter => ({
+  ...fsWriter,
   runHook: (file, args, stdin) => runHook(file, args, stdin, hookTimeoutMs),
 });
-
-export const fsWriter: KernelWriter = makeFsWriter();

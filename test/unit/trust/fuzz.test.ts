@@ -136,7 +136,7 @@ class Recording implements KernelWriter {
     this.inner.chown(p, uid, gid);
   }
   runHook(file: string, args: string[], stdin: string): Promise<HookRun> {
-    this.targets.push(file);
+    this.keep(file);
     return this.inner.runHook(file, args, stdin);
   }
 }
