@@ -20,7 +20,7 @@ import { afterAll, describe, expect, it as vitestIt } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 
 const REPO = resolve(dirname(BIN), '..');
-const ROOT = join(REPO, 'test/fixtures/machines/qemu-6.1');
+const FIXTURE = join(REPO, 'test/fixtures/machines/qemu-6.1');
 const SCRIPT = { bash: 'completions/accelctl.bash', zsh: 'completions/_accelctl', fish: 'completions/accelctl.fish' } as const;
 type Shell = keyof typeof SCRIPT;
 const SHELLS = Object.keys(SCRIPT) as Shell[];
@@ -37,6 +37,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'accelctl-complete-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true, maxRetries: 10 }));
 mkdirSync(join(tmp, 'bin'));
 symlinkSync(BIN, join(tmp, 'bin/accelctl'));
+// The lines below are typed as a user would, with the tree's path unquoted:
+// name it through a link with a plain path, so a checkout whose path has a
+// space (quoting is tested on its own, with 'my trees') completes the same.
+const ROOT = join(tmp, 'root');
+symlinkSync(FIXTURE, ROOT);
 // A working directory with a file and a directory, for file completion.
 const CWD = join(tmp, 'work');
 mkdirSync(join(CWD, 'plans'), { recursive: true });
@@ -48,9 +53,9 @@ mkdirSync(join(DEFROOT, 'etc/mdevctl.d/mtty'), { recursive: true });
 writeFileSync(join(DEFROOT, 'etc/mdevctl.d/mtty', SAVED), '{"mdev_type":"mtty-1","start":"manual","attrs":[]}\n');
 
 // The fixture tree again behind a name in $HOME and behind one with a space.
-symlinkSync(ROOT, join(tmp, 'tree'));
+symlinkSync(FIXTURE, join(tmp, 'tree'));
 mkdirSync(join(tmp, 'my trees'));
-symlinkSync(ROOT, join(tmp, 'my trees/qemu'));
+symlinkSync(FIXTURE, join(tmp, 'my trees/qemu'));
 
 const ENV = {
   PATH: `${join(tmp, 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin`,
