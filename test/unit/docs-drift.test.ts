@@ -22,7 +22,8 @@ describe('the man page', () => {
     const { COMMAND_NAMES } = await import('../../src/commands/table.js');
     for (const c of COMMAND_NAMES) expect(text).toMatch(new RegExp(`^   ${c}\\b`, 'm'));
     for (const h of ['FILES', 'EXIT STATUS', 'JSON OUTPUT']) expect(text).toMatch(new RegExp(`^${h}$`, 'm'));
-    expect(text).toContain('accelctl start --auto --parent %k');
+    expect(text).toMatch(/contrib\/install\.sh\s+install/);
+    expect(text).toContain('ACCELCTL_LOCK_TIMEOUT');
   });
 
   it('passes mandoc -T lint without a warning (a dated .TH, no markup mistakes)', async () => {
