@@ -23,4 +23,20 @@ export interface Outcome {
   text?: string;
   /** Defaults to 0. */
   exitCode?: ExitCode;
+  /**
+   * A report file the command produced (health --output, features): the
+   * entry writes it, atomically, after the command returned; a dry run
+   * writes nothing and says what it would have written. Commands never write.
+   */
+  report?: ReportFile;
+}
+
+export interface ReportFile {
+  /** Where, as the file system calls take it. */
+  path: string;
+  /** Where, as the user is told (under --root: the kernel path). */
+  shown: string;
+  content: string;
+  /** What it is, for the line said once it is written: "json report of 3 devices". */
+  what: string;
 }

@@ -8,6 +8,7 @@
 import type { CommandSpec, PartResult, Planned, Raw } from './command.js';
 import type { Context, Outcome } from './context.js';
 import { AccelError, EXIT } from './errors.js';
+import { writeReportFile } from './files.js';
 import { withLock } from './lock.js';
 import { dryRunOutcome, filesDryRun } from './plan/dryrun.js';
 import { executePlan, PlanError } from './plan/execute.js';
@@ -21,7 +22,8 @@ export type Mode = { dryRun: false; kernel: KernelWriter } | { dryRun: true };
 export async function invoke(spec: CommandSpec, ctx: Context, raw: Raw, mode: Mode, table: readonly CommandSpec[]): Promise<Outcome> {
   if (!spec.mutates) {
     const mod = await spec.load();
-    return mod.run(ctx, await mod.parse(raw), table);
+    const out = await mod.run(ctx, await mod.parse(raw), table);
+    return deliverReport(ctx, out, mode);
   }
   const mod = await spec.load();
   const options = await mod.parse(raw);
@@ -35,6 +37,19 @@ export async function invoke(spec: CommandSpec, ctx: Context, raw: Raw, mode: Mo
     const r = await mod.run(ctx, options);
     return isPlanned(r) ? execute(ctx, kernel, r) : r;
   });
+}
+
+/** A read-only command's report file: written here (never in a dry run), so no command holds a way to write. */
+export function deliverReport(ctx: Context, out: Outcome, mode: Mode): Outcome {
+  const { report, ...rest } = out;
+  if (report === undefined) return out;
+  if (mode.dryRun) {
+    ctx.info(`dry run: would write ${report.what} to ${report.shown}`);
+    return rest;
+  }
+  writeReportFile(report.path, report.content, report.shown);
+  ctx.info(`wrote ${report.what} to ${report.shown}`);
+  return rest;
 }
 
 function isPlanned(r: Planned | Outcome): r is Planned {

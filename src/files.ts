@@ -7,9 +7,9 @@
  * O_CREAT|O_EXCL|O_NOFOLLOW, and rename replaces a link instead of following it.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { errnoName } from './errors.js';
+import { errnoName, fromErrno } from './errors.js';
 
 /** The file's text, or null when it does not exist. */
 export function readText(path: string): string | null {
@@ -77,9 +77,9 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, opts
 }
 
 /** `content` null deletes the file (absent already is fine). Durable either way: both fsync the directory. */
-export function replaceFile(path: string, content: string | null): void {
+export function replaceFile(path: string, content: string | null, opts: { mode?: number; dirMode?: number } = {}): void {
   if (content !== null) {
-    writeFileAtomic(path, content, { mode: 0o644 });
+    writeFileAtomic(path, content, { mode: opts.mode ?? 0o644, dirMode: opts.dirMode ?? 0o755 });
     return;
   }
   try {
@@ -89,4 +89,29 @@ export function replaceFile(path: string, content: string | null): void {
     throw err;
   }
   syncDir(dirname(path));
+}
+
+/** rmdir of a directory accelctl made, left alone when something is in it now (or it is gone already). */
+export function removeEmptyDir(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch (err) {
+    const code = errnoName(err);
+    if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') return;
+    throw err;
+  }
+  syncDir(dirname(dir));
+}
+
+/**
+ * A report file (health --output, features): written atomically with mode
+ * 0644, a failure reported as `write <shown>: <errno>` with the errno's exit
+ * code. Only the entry calls this, and never in a dry run.
+ */
+export function writeReportFile(path: string, content: string, shown: string): void {
+  try {
+    writeFileAtomic(path, content, { mode: 0o644 });
+  } catch (err) {
+    throw fromErrno('write', shown, err);
+  }
 }

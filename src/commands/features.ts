@@ -4,13 +4,13 @@
  * atomically into NFD's features.d directory under --root, or printed. A
  * command of its own rather than an `export` format: export prints a plan
  * that apply reads back, while this is a file with a home, an expiry and a
- * timer that rewrites it. Like `health --output`, a report the command writes
- * itself: it changes no kernel state, so it is not a plan.
+ * timer that rewrites it. Like `health --output`, a report file: it changes
+ * no kernel state, so it is not a plan; the entry writes it (not in a dry run).
  */
 import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_FILE, featuresOf, parseExpiry, parseLabel, readInventory, renderFeatureFile, rfc3339, writeFeatureFile, type Feature } from '../nfd/features.js';
+import { DEFAULT_FILE, featuresOf, parseExpiry, parseLabel, readInventory, renderFeatureFile, rfc3339, type Feature } from '../nfd/features.js';
 import { VERSION } from '../globals.js';
 import { checkOutputPath } from '../validate.js';
 
@@ -43,7 +43,6 @@ export async function run(ctx: Context, o: FeaturesOptions): Promise<Outcome> {
   if (o.output === '-') return { json: json(null), text };
   const output = o.output ?? ctx.env.path(DEFAULT_FILE);
   const shown = ctx.env.kernelPath(output);
-  writeFeatureFile(output, text, shown);
-  ctx.info(`wrote ${all.length} labels to ${shown}`);
-  return { json: json(shown), text: '' };
+  // The entry writes it: a dot-file beside it renamed into place (NFD skips dot-files, so it never reads half a file).
+  return { json: json(shown), text: '', report: { path: output, shown, content: text, what: `${all.length} labels` } };
 }

@@ -15,8 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import type { Env } from '../env.js';
-import { AccelError, BusyError, EXIT, FailedError, fromErrno } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
+import { AccelError, BusyError, EXIT, FailedError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
 import { parseFormat, parseTimeoutMs } from '../selftest/options.js';
 import { REPORTERS } from '../selftest/report/index.js';
@@ -50,15 +49,6 @@ function untested(device: string, err: AccelError): SelftestResult {
   const busy = err instanceof BusyError;
   const step = { name: 'open', ok: busy, skipped: busy, ms: 0, detail: busy ? `skipped: ${err.message}` : err.message };
   return { device, profile: 'generic', profileVersion: 1, ok: busy, steps: [step], metrics: {} };
-}
-
-/** Written beside the target and renamed, so a collector never reads half a report and no planted link is followed. */
-function writeAtomically(file: string, text: string): void {
-  try {
-    writeFileAtomic(file, text, { mode: 0o644 });
-  } catch (err) {
-    throw fromErrno('write', file, err);
-  }
 }
 
 /** `run` with the VFIO system calls given: tests hand in a fake. */
@@ -183,9 +173,9 @@ export async function runWith(ctx: Context, o: HealthOptions, sys?: Sys): Promis
   const report: SelftestReport = { schemaVersion: 1, results };
   const exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
   if (o.output !== undefined) {
-    writeAtomically(o.output, REPORTERS[format]!(report, makeStyle(false)));
-    ctx.info(`wrote ${format} report of ${results.length} devices to ${o.output}`);
-    return { exitCode };
+    // The entry writes it (beside the target, then renamed: a collector never reads half a report).
+    const content = REPORTERS[format]!(report, makeStyle(false));
+    return { exitCode, report: { path: o.output, shown: o.output, content, what: `${format} report of ${results.length} devices` } };
   }
   if (ctx.json) return { json: report, exitCode };
   return { text: REPORTERS[format]!(report, makeStyle(ctx.color)), exitCode };

@@ -18,8 +18,7 @@
  * reads alone.
  */
 import type { Env } from '../env.js';
-import { writeFileAtomic } from '../files.js';
-import { FailedError, fromErrno, UsageError } from '../errors.js';
+import { FailedError, UsageError } from '../errors.js';
 import { listGroups, type IommuGroup } from '../sysfs/iommu.js';
 import { listMdevs, listParents, type Mdev, type MdevParent } from '../sysfs/mdev.js';
 import { listPci, type PciFunction } from '../sysfs/pci.js';
@@ -158,18 +157,4 @@ export function parseExpiry(spec: string): number | null {
 export async function readInventory(env: Env): Promise<Inventory> {
   const [parents, mdevs, pci, groups] = await Promise.all([listParents(env), listMdevs(env), listPci(env), listGroups(env)]);
   return { parents, mdevs, pci, groups };
-}
-
-/**
- * Replaces `hostPath` with `text` through writeFileAtomic: its temporary is a
- * dot-file in the same directory (NFD skips dot-files), opened O_EXCL|O_NOFOLLOW,
- * then rename(2), so NFD reads the old file or the new one and a planted link
- * is never written through.
- */
-export function writeFeatureFile(hostPath: string, text: string, kernelPath: string): void {
-  try {
-    writeFileAtomic(hostPath, text, { mode: 0o644 });
-  } catch (err) {
-    throw fromErrno('write', kernelPath, err);
-  }
 }

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseHealth, runWith as healthWith } from '../../src/commands/health.js';
+import { deliverReport } from '../../src/entry.js';
 import { replaceFile, writeFileAtomic } from '../../src/files.js';
+import { fsWriter } from '../../src/plan/writer.js';
 import { FakeSys, testContext } from './vfio-fake.js';
 
 let dir: string;
@@ -18,13 +20,25 @@ describe('files accelctl writes where others may write', () => {
     const out = path.join(dir, 'report.json');
     fs.symlinkSync(victim, out);
     fs.symlinkSync(victim, `${out}.tmp-${process.pid}`);
-    await healthWith(testContext(), parseHealth({ args: [], opts: { json: true, output: out, format: 'json' } }), new FakeSys());
+    const ctx = testContext();
+    deliverReport(ctx, await healthWith(ctx, parseHealth({ args: [], opts: { json: true, output: out, format: 'json' } }), new FakeSys()), { dryRun: false, kernel: fsWriter });
     expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
     expect(fs.lstatSync(out).isFile()).toBe(true);
     expect(JSON.parse(fs.readFileSync(out, 'utf8')).schemaVersion).toBe(1);
     expect(fs.statSync(out).mode & 0o777).toBe(0o644);
     // Only the planted link is left beside it: no temporary behind.
     expect(fs.readdirSync(dir).sort()).toEqual(['report.json', 'report.json.tmp-' + process.pid, 'victim']);
+  });
+
+  it('health --output under --dry-run: the tests run, no report file is written, and it says so', async () => {
+    tmp();
+    const out = path.join(dir, 'report.json');
+    const said: string[] = [];
+    const ctx = { ...testContext(), info: (m: string) => said.push(m) };
+    const r = deliverReport(ctx, await healthWith(ctx, parseHealth({ args: [], opts: { output: out, format: 'junit' } }), new FakeSys()), { dryRun: true });
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(said).toEqual([`dry run: would write junit report of 3 devices to ${out}`]);
+    expect(r).not.toHaveProperty('report');
   });
 
   it('a definition written over a planted symlink replaces the link, not its target', () => {

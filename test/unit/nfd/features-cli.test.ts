@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { parse, run as runParsed } from '../../../src/commands/features.js';
 import { TABLE } from '../../../src/commands/table.js';
+import type { Context } from '../../../src/context.js';
+import { invoke, type Mode } from '../../../src/entry.js';
+import { fsWriter } from '../../../src/plan/writer.js';
 import { Env } from '../../../src/env.js';
 import { AccelError, EXIT } from '../../../src/errors.js';
 import { schemaRegistry } from '../../../src/schemas/index.js';
@@ -18,8 +20,10 @@ afterEach(() => {
   for (const r of roots) rmSync(r, { recursive: true, force: true });
   roots = [];
 });
-/** What the entry does: parse (exit 2 on bad input), then run. */
-const run = async (ctx: Parameters<typeof runParsed>[0], _args: string[], opts: Record<string, unknown>) => runParsed(ctx, parse({ args: [], opts }));
+const SPEC = TABLE.find((s) => s.name === 'features')!;
+/** Through the entry, as main runs it: parse (exit 2 on bad input), run, then the entry writes the report file (not in a dry run). */
+const run = (ctx: Context, _args: string[], opts: Record<string, unknown>, mode: Mode = { dryRun: false, kernel: fsWriter }) =>
+  invoke(SPEC, ctx, { args: [], opts }, mode, TABLE);
 const copy = (): Env => {
   const root = mkdtempSync(join(tmpdir(), 'accelctl-features-'));
   cpSync(join(REPO, 'test/fixtures/machines/qemu-6.1'), root, { recursive: true, verbatimSymlinks: true });
@@ -54,6 +58,15 @@ describe('accelctl features', () => {
     expect(out.text).not.toContain('+expiry-time');
     expect(out.text).toContain('accelctl.io/vfio-ready=3\n');
     expect(existsSync(join(env.root, 'etc/kubernetes'))).toBe(false);
+  });
+
+  it('--dry-run writes no file and says what it would write', async () => {
+    const env = copy();
+    const ctx = makeCtx(env, { json: true });
+    const out = await run(ctx, [], {}, { dryRun: true });
+    expect(existsSync(join(env.root, 'etc/kubernetes'))).toBe(false);
+    expect(ctx.messages).toEqual(['dry run: would write 11 labels to /etc/kubernetes/node-feature-discovery/features.d/accelctl']);
+    expect(out).not.toHaveProperty('report');
   });
 
   it('refuses a --label that is not a label, or one accelctl sets itself (exit 2), before writing', async () => {

@@ -16,9 +16,9 @@ import {
   rfc3339,
   validKey,
   validValue,
-  writeFeatureFile,
   type Feature,
 } from '../../../src/nfd/features.js';
+import { writeReportFile } from '../../../src/files.js';
 import { large, twoNode } from '../../gen/generate.mjs';
 import { profileTree, REPO, type Tree } from '../inventory/helpers.js';
 
@@ -175,7 +175,7 @@ describe('feature file text and options', () => {
   });
 });
 
-describe('atomic write', () => {
+describe('atomic write of the feature file (writeReportFile, what the entry uses)', () => {
   const scratch = () => mkdtempSync(join(tmpdir(), 'accelctl-nfd-'));
 
   it('a link planted where the file goes is replaced, never written through', () => {
@@ -183,7 +183,7 @@ describe('atomic write', () => {
     mkdirSync(join(d, 'features.d'));
     writeFileSync(join(d, 'victim'), 'keep\n');
     symlinkSync(join(d, 'victim'), join(d, 'features.d/accelctl'));
-    writeFeatureFile(join(d, 'features.d/accelctl'), 'a=1\n', '/x');
+    writeReportFile(join(d, 'features.d/accelctl'), 'a=1\n', '/x');
     expect(readFileSync(join(d, 'victim'), 'utf8')).toBe('keep\n');
     expect(lstatSync(join(d, 'features.d/accelctl')).isSymbolicLink()).toBe(false);
     rmSync(d, { recursive: true });
@@ -192,10 +192,10 @@ describe('atomic write', () => {
   it('creates the directory, writes 0644, replaces an old file whole, leaves nothing else', () => {
     const d = scratch();
     const file = join(d, 'features.d/accelctl');
-    writeFeatureFile(file, 'a=1\n', '/x');
+    writeReportFile(file, 'a=1\n', '/x');
     expect(readFileSync(file, 'utf8')).toBe('a=1\n');
     expect(statSync(file).mode & 0o777).toBe(0o644);
-    writeFeatureFile(file, 'b=2\n', '/x');
+    writeReportFile(file, 'b=2\n', '/x');
     expect(readFileSync(file, 'utf8')).toBe('b=2\n');
     expect(readdirSync(join(d, 'features.d'))).toEqual(['accelctl']);
     rmSync(d, { recursive: true });
@@ -208,7 +208,7 @@ describe('atomic write', () => {
     writeFileSync(join(file, 'keep'), 'x');
     let err: { message: string; exitCode: number } | undefined;
     try {
-      writeFeatureFile(file, 'a=1\n', '/etc/kubernetes/node-feature-discovery/features.d/accelctl');
+      writeReportFile(file, 'a=1\n', '/etc/kubernetes/node-feature-discovery/features.d/accelctl');
     } catch (e) {
       err = e as typeof err;
     }

@@ -227,8 +227,9 @@ function checkTree(r: Ran, before: Snapshot, after: Snapshot): void {
   if (diff.length === 0) return;
   const dryRun = argv.includes('--dry-run');
   const allowed = (rel: string): boolean => {
+    if (dryRun) return false;
     if (REPORT_FILES[spec.name]?.some((d) => rel.startsWith(d) || d.startsWith(`${rel}/`))) return true;
-    if (!spec.mutates || dryRun) return false;
+    if (!spec.mutates) return false;
     if (rel.startsWith('sys/') || rel.startsWith('dev/vfio/') || rel.startsWith('run/accelctl/')) return true;
     return DEFINITION_OWNERS.has(spec.name) && rel.startsWith('etc/mdevctl.d/');
   };
@@ -243,8 +244,8 @@ function checkTree(r: Ran, before: Snapshot, after: Snapshot): void {
 /** Whether a case may have changed the tree, so it is checked and undone on its own rather than with its batch. */
 const mayChange = (r: Ran) =>
   (r.spec.mutates && !r.argv.includes('--dry-run') && (r.targets.length > 0 || r.res.code === EXIT.ok)) ||
-  (r.spec.name === 'health' && r.argv.includes('--output')) ||
-  r.spec.name === 'features';
+  (r.spec.name === 'health' && r.argv.includes('--output') && !r.argv.includes('--dry-run')) ||
+  (r.spec.name === 'features' && !r.argv.includes('--dry-run'));
 
 /** One case on the tree as `before` describes it, checked, and the tree put back to `before` if it changed. */
 async function runCase(argv: string[], before: Snapshot): Promise<Ran> {
