@@ -1,17 +1,18 @@
 /**
  * What `bind` found, so `unbind` can put it back: the previous driver and
  * driver_override, kept under <root>/run/accelctl/bind/<bdf>.json (gone at
- * reboot, like the binding itself).
+ * reboot, like the binding itself). Read here; written and deleted only as
+ * steps of bind's and unbind's plans (src/plan/pci.ts rememberStep, forgetStep).
  */
-import { rmSync } from 'node:fs';
-import type { Env } from '../env.js';
+import type { Env, HostPath } from '../env.js';
 import { MalformedError } from '../errors.js';
 import { readText, writeFileAtomic } from '../files.js';
 
 export interface BindMemory {
   previousDriver: string | null;
   previousOverride: string | null;
-  at: string;
+  /** When bind wrote it (files of older versions); new ones leave it out, so a dry run prints the same plan twice. */
+  at?: string;
 }
 
 // Checked by hand: commands do not load zod (slow to import).
@@ -19,10 +20,10 @@ const nullableString = (v: unknown): boolean => v === null || typeof v === 'stri
 function isMemory(v: unknown): v is BindMemory {
   if (typeof v !== 'object' || v === null) return false;
   const m = v as Record<string, unknown>;
-  return nullableString(m.previousDriver) && nullableString(m.previousOverride) && typeof m.at === 'string';
+  return nullableString(m.previousDriver) && nullableString(m.previousOverride) && (m.at === undefined || typeof m.at === 'string');
 }
 
-export const memoryPath = (env: Env, address: string): string => env.run('accelctl', 'bind', `${address}.json`);
+export const memoryPath = (env: Env, address: string): HostPath => env.run('accelctl', 'bind', `${address}.json`);
 
 export function readMemory(env: Env, address: string): BindMemory | null {
   const path = memoryPath(env, address);
@@ -38,11 +39,5 @@ export function readMemory(env: Env, address: string): BindMemory | null {
   return parsed;
 }
 
-export function writeMemory(env: Env, address: string, m: BindMemory): void {
-  const path = memoryPath(env, address);
-  writeFileAtomic(path, JSON.stringify(m) + '\n', { mode: 0o600, dirMode: 0o700 });
-}
-
-export function forgetMemory(env: Env, address: string): void {
-  rmSync(memoryPath(env, address), { force: true });
-}
+/** The file's text for `m`. */
+export const memoryText = (m: BindMemory): string => JSON.stringify({ previousDriver: m.previousDriver, previousOverride: m.previousOverride }) + '\n';

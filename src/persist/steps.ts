@@ -1,13 +1,9 @@
 /** Definition files as plan steps: each undone by putting back the bytes found when the plan was made. */
-import type { Env, HostPath } from '../env.js';
+import type { Env } from '../env.js';
 import type { FileStep } from '../plan/types.js';
+import { fileStep } from '../plan/filestep.js';
 import { readText } from '../files.js';
 import { definitionPath, serializeDefinition, type Definition } from './store.js';
-
-function fileStep(path: HostPath, content: string | null, note: string, undoNote: string): FileStep {
-  const before = readText(path);
-  return { kind: 'file', path, content, note, undo: [{ kind: 'file', path, content: before, note: undoNote }] };
-}
 
 /** [] when the file already holds exactly these bytes. */
 export function defineSteps(env: Env, d: Definition): FileStep[] {

@@ -17,6 +17,9 @@ export function describeStep(ctx: Context, step: Plan['steps'][number]): string 
   }
 }
 
+const filesOf = (ctx: Context, plan: Plan) =>
+  plan.steps.flatMap((s) => (s.kind === 'file' ? [{ path: ctx.env.kernelPath(s.path), content: s.content }] : []));
+
 export function dryRunOutcome(ctx: Context, plan: Plan): Outcome {
   const writes = plan.steps.flatMap((s) => (s.kind === 'write' ? [{ path: ctx.env.kernelPath(s.path), value: s.value }] : []));
   const chowns = plan.steps.flatMap((s) =>
@@ -26,8 +29,9 @@ export function dryRunOutcome(ctx: Context, plan: Plan): Outcome {
   // Callouts are not run in a dry run (they may act on the host): they are printed where they would run.
   const hooks = describeHooks(ctx, plan.hooks ?? []);
   const callouts = [...hooks.before, ...hooks.after];
+  const files = filesOf(ctx, plan);
   return {
-    json: { schemaVersion: 1, dryRun: true, writes, chowns, ...(callouts.length > 0 ? { callouts } : {}) },
+    json: { schemaVersion: 1, dryRun: true, writes, chowns, ...(files.length > 0 ? { files } : {}), ...(callouts.length > 0 ? { callouts } : {}) },
     text: [...hooks.before, ...plan.steps.map((s) => describeStep(ctx, s)), ...hooks.after].join('\n'),
   };
 }
@@ -35,7 +39,7 @@ export function dryRunOutcome(ctx: Context, plan: Plan): Outcome {
 /** --dry-run of the persist commands: the sysfs writes as every command prints them, plus the definition files. */
 export function filesDryRun(ctx: Context, plan: Plan): Outcome {
   const base = dryRunOutcome(ctx, plan);
-  const files = plan.steps.flatMap((s) => (s.kind === 'file' ? [{ path: ctx.env.kernelPath(s.path), content: s.content }] : []));
+  const files = filesOf(ctx, plan);
   if (files.length > 0) ctx.info(`dry run: ${files.length} definition file${files.length === 1 ? '' : 's'} to change`);
   return { ...base, json: { ...(base.json as object), files } };
 }

@@ -10,7 +10,7 @@ import type { Context } from '../context.js';
 import { describeStep } from './dryrun.js';
 import type { KernelWriter } from './writer.js';
 import type { Plan, Step, WaitStep, WriteStep } from './types.js';
-import { replaceFile } from '../files.js';
+import { removeEmptyDir, replaceFile } from '../files.js';
 import { runNotifiers, runPost, runPre, type Chosen, type HookState } from './callouts.js';
 import type { Hook } from './types.js';
 
@@ -79,7 +79,8 @@ async function runStep(ctx: Context, kernel: KernelWriter, step: Step): Promise<
       return false;
     case 'file':
       try {
-        replaceFile(step.path, step.content);
+        replaceFile(step.path, step.content, step.private ? { mode: 0o600, dirMode: 0o700 } : {});
+        for (const d of step.removeDirs ?? []) removeEmptyDir(d);
       } catch (err) {
         throw fromErrno(step.content === null ? 'delete' : 'write', env.kernelPath(step.path), err);
       }

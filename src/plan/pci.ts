@@ -8,7 +8,9 @@ import { under, type Env, type HostPath } from '../env.js';
 import { NotFoundError } from '../errors.js';
 import { readLinkNameSync } from '../sysfs/attr.js';
 import { pciDir, type PciFunction } from '../sysfs/pci.js';
-import { wait, write, type Step } from './types.js';
+import { fileStep } from './filestep.js';
+import { memoryPath, memoryText } from '../host/memory.js';
+import { wait, write, type FileStep, type Step } from './types.js';
 
 /** vfio-pci and its variant drivers (mlx5_vfio_pci, ...). */
 export const isVfioDriver = (d: string | null): boolean => d !== null && /vfio/.test(d);
@@ -76,3 +78,15 @@ export function requireDriver(env: Env, driver: string): void {
     throw new NotFoundError(`driver ${driver} is not loaded (no ${env.kernelPath(driverDir(env, driver))})`, `modprobe ${driver}`);
   }
 }
+
+const memoryStep = (env: Env, address: string, content: string | null, note: string): FileStep =>
+  fileStep(memoryPath(env, address), content, note, (before) => (before === null ? `forgot ${address}'s previous driver again` : `restored the memory of ${address}'s previous driver`), {
+    private: true,
+  });
+
+/** bind: remember `fn`'s driver and override before it leaves them (a step before the driver changes, so unbind can find them even after a crash). */
+export const rememberStep = (env: Env, fn: PciFunction): FileStep =>
+  memoryStep(env, fn.address, memoryText({ previousDriver: fn.driver, previousOverride: fn.driverOverride }), `remember ${fn.address} was on ${fn.driver ?? 'no driver'}`);
+
+/** unbind: forget what bind remembered (the last step, once the function is back). */
+export const forgetStep = (env: Env, address: string): FileStep => memoryStep(env, address, null, `forget the previous driver of ${address}`);

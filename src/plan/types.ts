@@ -50,6 +50,10 @@ export interface FileStep {
   content: string | null;
   note: string;
   undo?: Undo;
+  /** accelctl's private state (bind memory): the file 0600 in directories made 0700. Default: 0644 and 0755. */
+  private?: boolean;
+  /** Directories to remove after the file, when empty (an undo takes away the directories its write made). */
+  removeDirs?: HostPath[];
 }
 
 export type Step = WriteStep | WaitStep | ChownStep | FileStep;

@@ -7,6 +7,10 @@ export const DryRunOutput = z.object({
   dryRun: z.literal(true),
   writes: z.array(z.object({ path: z.string().describe('kernel path of the sysfs file'), value: z.string().describe('the exact bytes') })),
   chowns: z.array(z.object({ path: z.string(), uid: z.number().int(), gid: z.number().int() })),
+  files: z
+    .array(z.object({ path: z.string().describe('kernel path of the file'), content: z.string().nullable().describe('null: the file is deleted') }))
+    .optional()
+    .describe("files accelctl would write or delete (bind's memory of the previous driver); present only when there are some"),
   callouts: z
     .array(z.string())
     .optional()

@@ -132,7 +132,7 @@ describe('bind', () => {
     const err = await run(h.ctx, [NIC], {}).catch((e) => e);
     expect(err.exitCode).toBe(EXIT.kernel);
     expect(err.message).toBe(
-      `write "${NIC}" to /sys/bus/pci/drivers_probe: EINVAL; undone: restored driver_override of ${NIC}, rebound ${NIC} to e1000e, restored driver_override of ${NIC}`,
+      `write "${NIC}" to /sys/bus/pci/drivers_probe: EINVAL; undone: restored driver_override of ${NIC}, rebound ${NIC} to e1000e, restored driver_override of ${NIC}, forgot ${NIC}'s previous driver again`,
     );
     expect(driverOf(h, NIC)).toBe('e1000e');
     expect(fs.readFileSync(`${h.root}${dev(NIC)}/driver_override`, 'utf8')).toBe('(null)\n');
@@ -181,6 +181,8 @@ describe('bind', () => {
     const out = await run(h.ctx, [NIC], {});
     expect(out.text).toBe(
       [
+        // What unbind needs to give it back: remembered before the driver changes (private state, 0600).
+        `file  /run/accelctl/bind/${NIC}.json <- "{\\"previousDriver\\":\\"e1000e\\",\\"previousOverride\\":null}\\n"`,
         `write ${dev(NIC)}/driver_override <- "vfio-pci"`,
         `write /sys/bus/pci/drivers/e1000e/unbind <- "${NIC}"`,
         `write /sys/bus/pci/drivers_probe <- "${NIC}"`,
