@@ -174,7 +174,6 @@ describe('definitions and plans on the real kernel, next to mdevctl', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`${held} is in use by pid ${pid} (qemu-system-x86`);
     expect(r.stderr).toContain('nothing changed');
-    expect(r.ms).toBeLessThan(10_000);
     expect(await live()).toEqual(before);
     await out(`kill ${pid}; for i in $(seq 1 100); do kill -0 ${pid} 2>/dev/null || exit 0; sleep 0.1; done; exit 1`);
     const done = await ax(['apply', '-f', '/tmp/none.yaml']);
