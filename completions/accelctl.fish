@@ -37,7 +37,7 @@ function __accelctl_arg
         end
         switch $w
             case '-*=*'
-            case --root --color --parent --type -p -u --uuid --near-node --near-cpu --count --attr --driver --owner --vfs -t --jsonfile --del-attr -f --file -c --config -o --output --expiry --label --profile --iterations --timeout --format --expect --jobs
+            case --root --color --parent --type -p -u --uuid --near-node --near-cpu --count --attr --driver --owner --vfs -t --jsonfile --del-attr --addattr --value -i --index -f --file -c --config -o --output --expiry --label --profile --iterations --timeout --format --expect --jobs
                 set skip 1
             case '-*' '*=*'
             case '*'
@@ -135,6 +135,11 @@ complete -c accelctl -n '__fish_seen_subcommand_from modify' -s a -l auto -d 'st
 complete -c accelctl -n '__fish_seen_subcommand_from modify' -s m -l manual -d 'start only when asked'
 complete -c accelctl -n '__fish_seen_subcommand_from modify' -l attr -x -d 'set an attribute (replaces one of that name, else appends; repeatable)'
 complete -c accelctl -n '__fish_seen_subcommand_from modify' -l del-attr -x -d 'drop the attribute of that name (repeatable)'
+complete -c accelctl -n '__fish_seen_subcommand_from modify' -l addattr -x -d 'insert an attribute (with --value) at --index, else at the end (as mdevctl)'
+complete -c accelctl -n '__fish_seen_subcommand_from modify' -l value -x -d 'the value of the --addattr attribute'
+complete -c accelctl -n '__fish_seen_subcommand_from modify' -l delattr -d 'drop the attribute at --index, else the last one (as mdevctl)'
+complete -c accelctl -n '__fish_seen_subcommand_from modify' -s i -l index -x -d 'position in the attribute list for --addattr or --delattr, from 0'
+complete -c accelctl -n '__fish_seen_subcommand_from modify' -l jsonfile -r -F -d 'type, start mode and attributes from a file in mdevctl\'s JSON, replacing the definition\'s'
 complete -c accelctl -n '__fish_seen_subcommand_from modify; and __accelctl_arg 0' -a '(__accelctl_host defined-uuids)'
 complete -c accelctl -n '__fish_seen_subcommand_from apply' -s f -l file -r -F -d 'plan file (YAML or JSON)'
 complete -c accelctl -n '__fish_seen_subcommand_from apply' -s c -l config -x -d 'which named config (default: "default", or the only one)'

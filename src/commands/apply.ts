@@ -3,12 +3,15 @@
  * names exactly what it lists. Refuses the whole apply, before any write,
  * when a partition to remove is in use or a type lacks room; a failure part
  * way restores the layout found (same UUIDs and types) and says so.
+ * mdevctl's callouts run around each change as for the mdevctl command doing
+ * it (stop, start, define, modify, undefine); a `pre` refusal refuses the
+ * whole apply before any write.
  */
 import { planned, type Planned, type Raw } from '../command.js';
 import type { Context } from '../context.js';
 import { AccelError, UsageError } from '../errors.js';
 import type { PlanError } from '../plan/execute.js';
-import { applySteps, changesOf, checkCapacity, type Change } from '../persist/applyplan.js';
+import { applyHooks, applySteps, changesOf, checkCapacity, type Change } from '../persist/applyplan.js';
 import { refuseHeldMdevs } from '../host/held.js';
 import { loadPlan, type Desired } from '../persist/planfile.js';
 import { isEmpty, reconcile } from '../persist/reconcile.js';
@@ -39,7 +42,7 @@ export async function run(ctx: Context, { file, desired }: ApplyOptions): Promis
   const diffs = await reconcile(env, desired);
   await refuseHeldMdevs(env, diffs.flatMap((d) => d.remove), 'apply');
   await checkCapacity(env, diffs);
-  const plan = applySteps(env, diffs);
+  const plan = { ...applySteps(env, diffs), hooks: await applyHooks(env, diffs) };
   const changes = changesOf(diffs);
   const json = { schemaVersion: 1, config: desired.config, changed: changes.length > 0, changes };
   const same = diffs.every(isEmpty);

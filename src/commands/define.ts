@@ -16,39 +16,16 @@ import { defineSteps } from '../persist/steps.js';
 import { definitionHook, definitionPath, findDefinitions, serializeDefinition, type Attr, type Definition } from '../persist/store.js';
 import { readMdev, readParentSync } from '../sysfs/mdev.js';
 import { checkName, checkUuid } from '../validate.js';
-import { errnoName, fromErrno } from '../errors.js';
-import { readFileSync } from 'node:fs';
-import { parseDefinition } from '../persist/store.js';
+import { readJsonfile, type FromFile } from '../persist/jsonfile.js';
 
 type Named = { parent: string; type: string } | null;
-
-/** The --jsonfile's contents: what mdevctl's define takes from it. */
-interface FromFile {
-  type: string;
-  start: 'auto' | 'manual';
-  attrs: Attr[];
-}
 
 async function jsonfile(opts: Record<string, unknown>): Promise<FromFile | null> {
   const file = optString(opts, 'jsonfile');
   if (file === undefined) return null;
   const extra = (['type', 'auto', 'attr'] as const).filter((k) => opts[k] !== undefined).map((k) => `--${k}`);
   if (extra.length > 0) throw new UsageError(`--jsonfile gives the type, start mode and attributes: not with ${extra.join(' ')}`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (errnoName(err) === 'ENOENT') throw new NotFoundError(`no file ${file}`);
-    throw fromErrno('read', file, err);
-  }
-  try {
-    const d = await parseDefinition(file, '-', '-', text);
-    return { type: checkName(d.type, 'type'), start: d.start, attrs: d.attrs };
-  } catch (err) {
-    // A bad file named on the command line is bad input (exit 2), not a damaged host.
-    if (err instanceof Error && !(err instanceof UsageError)) throw new UsageError(err.message.replace(/^malformed definition /, ''));
-    throw err;
-  }
+  return readJsonfile(file);
 }
 
 /** --parent and --type, checked before the root check and the lock; null for `define --uuid U` alone. */

@@ -1,20 +1,32 @@
 /**
- * `modify UUID [--type T] [--auto | --manual] [--attr K=V]... [--del-attr K]...`:
- * change a definition; a running partition is unaffected until its next start
- * (as mdevctl). --attr replaces the value of an attribute already listed, in
- * place, or appends it; --del-attr drops every entry of that name.
+ * `modify UUID [--type T] [--auto | --manual] [edits]`: change a definition; a
+ * running partition is unaffected until its next start (as mdevctl). Edits:
+ *
+ * - by name (accelctl's): `--attr K=V` replaces the value of an attribute
+ *   already listed, in place, or appends it; `--del-attr K` drops every entry
+ *   of that name;
+ * - by position (mdevctl's): `--addattr K --value V [--index N]` inserts at N
+ *   (default: the end), `--delattr [--index N]` drops the entry at N
+ *   (default: the last), as `mdevctl modify` does;
+ * - `--jsonfile F` (mdevctl 1.3's): type, start mode and attributes from a
+ *   file in mdevctl's JSON, replacing the definition's.
+ *
+ * Names and values are checked as --attr's are. What mdevctl 1.3 added for
+ * running devices (`--live`, `--defined`) needs its versioned callouts, which
+ * accelctl does not speak (docs/cli.md).
  */
 import { planned, type Planned, type Raw } from '../command.js';
 import type { Context } from '../context.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { typeIn } from '../plan/mdev.js';
 import { attrsOf, delAttrsOf, oneUuid, optString, optParent } from '../persist/args.js';
+import { readJsonfile, type FromFile } from '../persist/jsonfile.js';
 import { definitionRow } from '../persist/rows.js';
 import { definitionOrThrow } from '../persist/select.js';
 import { defineSteps } from '../persist/steps.js';
 import { definitionHook, type Attr, type Definition } from '../persist/store.js';
 import { readParentSync } from '../sysfs/mdev.js';
-import { checkName } from '../validate.js';
+import { attrValueProblem, checkAttrName, checkInt, checkName } from '../validate.js';
 
 function withAttrs(list: Attr[], set: Attr[], del: string[]): Attr[] {
   let out = list.filter((a) => !del.includes(a.name));
@@ -22,6 +34,28 @@ function withAttrs(list: Attr[], set: Attr[], del: string[]): Attr[] {
     const i = out.findIndex((x) => x.name === a.name);
     out = i >= 0 ? out.map((x, j) => (j === i ? a : x)) : [...out, a];
   }
+  return out;
+}
+
+/** mdevctl's positional edit: --addattr (with --value) or --delattr, at --index or the end. */
+export type IndexEdit = { op: 'add'; attr: Attr; index: number | undefined } | { op: 'del'; index: number | undefined };
+
+const listed = (attrs: Attr[]): string => (attrs.length === 0 ? 'none' : attrs.map((a, i) => `${i} ${a.name}=${a.value}`).join(', '));
+
+/** mdevctl's add_attribute and delete_attribute; an index past the list is an error naming what there is. */
+function atIndex(uuid: string, list: Attr[], e: IndexEdit): Attr[] {
+  const out = [...list];
+  const hint = `its attributes: ${listed(list)}`;
+  if (e.op === 'add') {
+    if (e.index === undefined) return [...out, e.attr];
+    if (e.index > out.length) throw new NotFoundError(`cannot add ${e.attr.name} at index ${e.index}: the definition of ${uuid} has ${out.length} attribute(s)`, hint);
+    out.splice(e.index, 0, e.attr);
+    return out;
+  }
+  if (out.length === 0) throw new NotFoundError(`the definition of ${uuid} has no attributes to delete`);
+  const i = e.index ?? out.length - 1;
+  if (i >= out.length) throw new NotFoundError(`the definition of ${uuid} has no attribute at index ${i} (${out.length} attribute(s))`, hint);
+  out.splice(i, 1);
   return out;
 }
 
@@ -33,9 +67,34 @@ export interface ModifyOptions {
   start: 'auto' | 'manual' | undefined;
   set: Attr[];
   del: string[];
+  index: IndexEdit | null;
+  file: FromFile | null;
 }
 
-export function parse({ args, opts }: Raw): ModifyOptions {
+const given = (opts: Record<string, unknown>, keys: readonly string[]): string[] =>
+  keys.filter((k) => opts[k] !== undefined && opts[k] !== false).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+
+/** --addattr/--value/--delattr/--index, checked as mdevctl's clap rules and --attr's validation. */
+function indexEdit(opts: Record<string, unknown>): IndexEdit | null {
+  const name = optString(opts, 'addattr');
+  const value = optString(opts, 'value');
+  const del = opts.delattr === true;
+  const rawIndex = optString(opts, 'index');
+  if (name !== undefined && del) throw new UsageError('--addattr and --delattr contradict each other');
+  if (value !== undefined && name === undefined) throw new UsageError('--value goes with --addattr NAME');
+  if (name !== undefined && value === undefined) throw new UsageError(`--addattr ${name} needs --value`);
+  if (rawIndex !== undefined && name === undefined && !del) throw new UsageError('--index goes with --addattr or --delattr');
+  const index = rawIndex === undefined ? undefined : checkInt(rawIndex, '--index', 0, 2 ** 32 - 1);
+  if (name !== undefined) {
+    const n = checkAttrName(name);
+    const problem = attrValueProblem(value!);
+    if (problem !== null) throw new UsageError(`invalid --value for ${n}: ${problem}`);
+    return { op: 'add', attr: { name: n, value: value! }, index };
+  }
+  return del ? { op: 'del', index } : null;
+}
+
+export async function parse({ args, opts }: Raw): Promise<ModifyOptions> {
   const uuid = oneUuid('modify', args, opts, true)!;
   const parent = optParent(opts);
   const t = optString(opts, 'type');
@@ -43,24 +102,37 @@ export function parse({ args, opts }: Raw): ModifyOptions {
   if (opts.auto === true && opts.manual === true) throw new UsageError('--auto and --manual contradict each other');
   const set = attrsOf(opts);
   const del = delAttrsOf(opts);
-  if (type === undefined && opts.auto !== true && opts.manual !== true && set.length === 0 && del.length === 0) {
-    throw new UsageError('modify needs at least one of --type, --auto, --manual, --attr, --del-attr');
+  const index = indexEdit(opts);
+  const jsonfile = optString(opts, 'jsonfile');
+  if (jsonfile !== undefined) {
+    const others = given(opts, ['type', 'auto', 'manual', 'attr', 'delAttr', 'addattr', 'value', 'delattr', 'index']);
+    if (others.length > 0) throw new UsageError(`--jsonfile gives the type, start mode and attributes: not with ${others.join(' ')}`);
   }
-  return { uuid, parent, type, start: opts.auto === true ? 'auto' : opts.manual === true ? 'manual' : undefined, set, del };
+  if (index !== null && (set.length > 0 || del.length > 0)) {
+    throw new UsageError('--addattr/--delattr edit the attribute list by position, --attr/--del-attr by name: give one kind');
+  }
+  if (type === undefined && opts.auto !== true && opts.manual !== true && set.length === 0 && del.length === 0 && index === null && jsonfile === undefined) {
+    throw new UsageError('modify needs at least one of --type, --auto, --manual, --attr, --del-attr, --addattr, --delattr, --jsonfile');
+  }
+  const file = jsonfile === undefined ? null : await readJsonfile(jsonfile);
+  return { uuid, parent, type, start: opts.auto === true ? 'auto' : opts.manual === true ? 'manual' : undefined, set, del, index, file };
 }
 
-export async function run(ctx: Context, { uuid, parent, type, start: asked, set, del }: ModifyOptions): Promise<Planned> {
+export async function run(ctx: Context, { uuid, parent, type: askedType, start: asked, set, del, index, file }: ModifyOptions): Promise<Planned> {
   const { env } = ctx;
   const old = await definitionOrThrow(env, uuid, parent);
   for (const name of del) {
     if (!old.attrs.some((a) => a.name === name)) throw new NotFoundError(`the definition of ${uuid} has no attribute ${name}`);
   }
+  const type = file?.type ?? askedType;
   if (type !== undefined && type !== old.type) {
     const p = readParentSync(env, old.parent);
     if (p !== null) typeIn(env, old.parent, p, type);
   }
-  const start = asked ?? old.start;
-  const def: Definition = { ...old, type: type ?? old.type, start, attrs: withAttrs(old.attrs, set, del) };
+  const start = file?.start ?? asked ?? old.start;
+  const byName = file?.attrs ?? withAttrs(old.attrs, set, del);
+  const attrs = index === null ? byName : atIndex(uuid, byName, index);
+  const def: Definition = { ...old, type: type ?? old.type, start, attrs };
   const steps = defineSteps(env, def);
   const plan = { steps, hooks: steps.length > 0 ? [definitionHook('modify', def)] : [] };
   return planned(

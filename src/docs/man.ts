@@ -123,7 +123,7 @@ export function manPage(program: Command, version: string): string {
     'saved partition definitions, in mdevctl\'s format: both tools read and write the same files.',
     '.TP',
     '.B /etc/mdevctl.d/scripts.d/callouts/\\fR, \\fB/etc/mdevctl.d/scripts.d/notifiers/',
-    'mdevctl\'s callouts and notifiers, run as mdevctl runs them around define, undefine, start, stop and modify:',
+    'mdevctl\'s callouts and notifiers, run as mdevctl runs them around define, undefine, start, stop and modify, and around each change an apply makes (as the mdevctl command making it):',
     esc('-t TYPE -e pre|post|notify -a ACTION -s none|success|failure -u UUID -p PARENT, the definition\'s JSON on stdin.'),
     'The first callout (in name order) not exiting 2 decides; a non\\-zero pre refuses the action (exit 1). Not run with \\fB\\-\\-dry\\-run\\fR.',
     '.TP',

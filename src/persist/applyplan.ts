@@ -3,13 +3,19 @@
  * then creations, then definition files. executePlan undoes what was done when
  * a step fails: removed partitions come back with the same UUID and type,
  * created ones go, definition files get their old bytes back.
+ *
+ * The plan carries mdevctl's callouts for each change, as the mdevctl command
+ * doing that change would run them (applyHooks): the executor runs every
+ * `pre` before the first step, so one refusal refuses the whole apply with
+ * nothing changed, as any other apply refusal does.
  */
 import type { Env } from '../env.js';
 import { BusyError } from '../errors.js';
 import { createSteps, findType, removeSteps } from '../plan/mdev.js';
-import type { Plan } from '../plan/types.js';
-import type { ParentDiff } from './reconcile.js';
+import type { Hook, Plan } from '../plan/types.js';
+import { isEmpty, type ParentDiff } from './reconcile.js';
 import { defineSteps, undefineSteps } from './steps.js';
+import { definitionHook, listDefinitions, type Definition } from './store.js';
 
 /** Refuses before any write when a type cannot hold what the plan adds (pools shared: removals may free room). */
 export async function checkCapacity(env: Env, diffs: ParentDiff[]): Promise<void> {
@@ -26,6 +32,37 @@ export async function checkCapacity(env: Env, diffs: ParentDiff[]): Promise<void
       }
     }
   }
+}
+
+const sameAttrs = (a: Definition['attrs'], b: Definition['attrs']): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The callouts of each change, in the plan's order, as mdevctl runs them for
+ * the same change: a removal is `stop` (the running device's config: start
+ * manual, no attributes); a creation is `start`, with the partition's
+ * definition when one on that parent says the same type and attributes (what
+ * `mdevctl start -u U` passes), else the transient config (type, start manual,
+ * the plan's attributes); a dropped definition is `undefine` (its old
+ * content); a written one is `define` when it is new, `modify` when it
+ * replaces one (mdevctl changes a definition only with modify).
+ */
+export async function applyHooks(env: Env, diffs: ParentDiff[]): Promise<Hook[]> {
+  const stops: Hook[] = [];
+  const starts: Hook[] = [];
+  const files: Hook[] = [];
+  for (const d of diffs) {
+    if (isEmpty(d)) continue;
+    const existing = new Map((await listDefinitions(env, d.parent)).map((x) => [x.uuid, x]));
+    for (const m of d.remove) stops.push(definitionHook('stop', { uuid: m.uuid, parent: m.parent, type: m.type, start: 'manual', attrs: [] }));
+    for (const c of d.create) {
+      const def = existing.get(c.uuid);
+      const same = def !== undefined && def.type === c.type && sameAttrs(def.attrs, c.attrs);
+      starts.push(definitionHook('start', same ? def : { uuid: c.uuid, parent: c.parent, type: c.type, start: 'manual', attrs: c.attrs }));
+    }
+    for (const x of d.undefine) files.push(definitionHook('undefine', x));
+    for (const x of d.define) files.push(definitionHook(existing.has(x.uuid) ? 'modify' : 'define', x));
+  }
+  return [...stops, ...starts, ...files];
 }
 
 export function applySteps(env: Env, diffs: ParentDiff[]): Plan {

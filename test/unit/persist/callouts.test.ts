@@ -7,13 +7,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../../src/errors.js';
 import { accelctl } from '../../helpers/cli.js';
 import { recordingScript } from '../../helpers/callout.js';
-import { defFile, fails, IDLE, layout, makeHarness, U1, type Harness, runner } from './helpers.js';
+import { defFile, defs, fails, HELD, IDLE, layout, makeHarness, U1, U2, type Harness, runner } from './helpers.js';
 
 const define = runner('define');
 const start = runner('start');
 const stop = runner('stop');
 const modify = runner('modify');
 const undefine = runner('undefine');
+const apply = runner('apply');
 
 let h: Harness;
 afterEach(() => h?.cleanup());
@@ -137,6 +138,120 @@ describe('callouts around the definition commands, as mdevctl runs them', () => 
     await define(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U1 });
     await stop(h.ctx, [U1], {});
     expect(logOf(log).map((l) => l.split(' ')[5])).toEqual(['define', 'define', 'define', 'define']);
+  });
+});
+
+describe('callouts around apply, as mdevctl runs them for the same changes', () => {
+  const MANUAL = '{"mdev_type":"mtty-1","start":"manual","attrs":[]}';
+  const AUTO = '{"mdev_type":"mtty-1","start":"auto","attrs":[]}';
+  /**
+   * Before: HELD (mtty-1) and IDLE (mtty-2) running, none defined; U1 and U2
+   * defined (mtty-1, manual), not running. The plan (persist) keeps HELD,
+   * starts U1, drops IDLE, so: stop IDLE, start U1 (its definition), undefine
+   * U2, define HELD (new), modify U1 (manual -> auto).
+   */
+  async function setUp(): Promise<{ log: string; nlog: string; file: string }> {
+    h = makeHarness();
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U1 });
+    await define(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U2 });
+    const log = path.join(h.root, 'callout.log');
+    const nlog = path.join(h.root, 'notify.log');
+    install(h, 'callouts', 'rec', recordingScript(log));
+    install(h, 'notifiers', 'rec', recordingScript(nlog));
+    const file = path.join(h.root, 'plan.yaml');
+    fs.writeFileSync(
+      file,
+      `version: v1\nconfigs:\n  default:\n    - parent: mtty\n      partitions:\n        - type: mtty-1\n          uuid: ${HELD}\n        - type: mtty-1\n          uuid: ${U1}\n      persist: true\n`,
+    );
+    return { log, nlog, file };
+  }
+  const each = (event: string, state: string) => [
+    call(event, 'stop', state, 'mtty-2', '{"mdev_type":"mtty-2","start":"manual","attrs":[]}', IDLE),
+    call(event, 'start', state, 'mtty-1', MANUAL, U1),
+    call(event, 'undefine', state, 'mtty-1', MANUAL, U2),
+    call(event, 'define', state, 'mtty-1', AUTO, HELD),
+    call(event, 'modify', state, 'mtty-1', AUTO, U1),
+  ];
+
+  it('stop, start, undefine, define, modify: every pre before the first write, then each post and the notifiers', async () => {
+    const { log, nlog, file } = await setUp();
+    await apply(h.ctx, [], { file });
+    expect(await layout(h)).toEqual([`mtty ${U1} mtty-1`, `mtty ${HELD} mtty-1`]);
+    expect(Object.keys(defs(h)).sort()).toEqual([`mtty/${U1}`, `mtty/${HELD}`].sort());
+    expect(logOf(log)).toEqual([...each('pre', 'none'), ...each('post', 'success')]);
+    expect(logOf(nlog)).toEqual(each('notify', 'success'));
+  });
+
+  it('a pre refusal refuses the whole apply: exit 1 naming the callout, nothing written, the callouts that passed get post failure', async () => {
+    const { log, nlog, file } = await setUp();
+    // The third pre (undefine of U2) refuses: the script counts its calls.
+    install(
+      h,
+      'callouts',
+      'rec',
+      `#!/bin/sh\nin=$(cat)\nprintf '%s | %s\\n' "$*" "$in" >> '${log}'\nn=$(grep -c ' -e pre ' '${log}')\ncase " $* " in *" -e pre "*) if [ "$n" -eq 3 ]; then echo no >&2; exit 4; fi ;; esac\nexit 0\n`,
+    );
+    const before = await layout(h);
+    const files = defs(h);
+    const e = await fails(apply(h.ctx, [], { file }));
+    expect(e.exitCode).toBe(EXIT.failed);
+    expect(e.message).toBe(`callout /etc/mdevctl.d/scripts.d/callouts/rec refused undefine of ${U2} (exit 4): no: nothing changed`);
+    expect(await layout(h)).toEqual(before);
+    expect(defs(h)).toEqual(files);
+    expect(h.kernel.log).toEqual([]);
+    const [stopPre, startPre, undefinePre] = each('pre', 'none');
+    const [stopPost, startPost] = each('post', 'failure');
+    expect(logOf(log)).toEqual([stopPre, startPre, undefinePre, stopPost, startPost]);
+    const notify = each('notify', 'failure');
+    expect(logOf(nlog)).toEqual([notify[0], notify[1], each('notify', 'none')[2]]);
+  });
+
+  it('a write that fails after the pres: the layout and definitions are restored, every post says failure', async () => {
+    const { log, file } = await setUp();
+    h.kernel.failures.set('/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create', 'EIO');
+    const before = await layout(h);
+    const files = defs(h);
+    const e = await fails(apply(h.ctx, [], { file }));
+    expect(e.message).toMatch(/^apply failed: .*previous layout restored/);
+    expect(await layout(h)).toEqual(before);
+    expect(defs(h)).toEqual(files);
+    expect(logOf(log)).toEqual([...each('pre', 'none'), ...each('post', 'failure')]);
+  });
+
+  it('an apply with nothing to do runs no callout; --dry-run runs none and prints them', async () => {
+    const { log, file } = await setUp();
+    const dry = accelctl(['--root', h.root, 'apply', '-f', file, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const lines = dry.stdout.trimEnd().split('\n');
+    const c = '/etc/mdevctl.d/scripts.d/callouts/*';
+    expect(lines.slice(0, 5)).toEqual(each('pre', 'none').map((l) => `callout ${c} ${l.split(' | ')[0]}`));
+    expect(lines).toContain(`callout ${c} -t mtty-1 -e post -a modify -s success -u ${U1} -p mtty`);
+    expect(fs.existsSync(log)).toBe(false);
+    await apply(h.ctx, [], { file });
+    fs.rmSync(log);
+    await apply(h.ctx, [], { file });
+    expect(fs.existsSync(log)).toBe(false);
+  });
+
+  it('a partition started with attributes no definition has gets the transient config (start manual, the plan\'s attributes)', async () => {
+    h = makeHarness();
+    const orig = h.kernel.write.bind(h.kernel);
+    h.kernel.write = (p, v) => {
+      orig(p, v);
+      if (p.endsWith('/create')) fs.writeFileSync(`${h.root}/sys/bus/mdev/devices/${v}/foo`, '');
+    };
+    const log = path.join(h.root, 'callout.log');
+    install(h, 'callouts', 'rec', recordingScript(log));
+    const file = path.join(h.root, 'plan.yaml');
+    fs.writeFileSync(
+      file,
+      `version: v1\nconfigs:\n  default:\n    - parent: mtty\n      partitions:\n        - type: mtty-1\n          uuid: ${HELD}\n        - type: mtty-2\n          uuid: ${IDLE}\n        - type: mtty-1\n          uuid: ${U1}\n          attrs: { foo: bar }\n`,
+    );
+    await apply(h.ctx, [], { file });
+    expect(logOf(log)).toEqual([
+      call('pre', 'start', 'none', 'mtty-1', '{"mdev_type":"mtty-1","start":"manual","attrs":[{"foo":"bar"}]}'),
+      call('post', 'start', 'success', 'mtty-1', '{"mdev_type":"mtty-1","start":"manual","attrs":[{"foo":"bar"}]}'),
+    ]);
   });
 });
 
