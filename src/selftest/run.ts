@@ -36,11 +36,12 @@ export async function selftestDevice(io: VfioIo, env: Env, dev: ResolvedDevice, 
   const r = new Runner(opts.timeoutMs);
   const s = await openSession(io, env, dev, (name, fn, detail) => r.phase(name, fn, detail));
   let profile: Profile = profileByName(opts.profile) ?? profileForId(null);
-  // mdev drivers differ in what they do with irq index 4 (mtty: nothing useful); vfio-pci is the one that asks.
-  const removal = dev.kind === 'pci' ? RemovalWatch.arm(io, s.device) : null;
-  r.watchRemoval(removal);
+  let removal: RemovalWatch | null = null;
   let removed = false;
   try {
+    // mdev drivers differ in what they do with irq index 4 (mtty: nothing useful); vfio-pci is the one that asks.
+    removal = dev.kind === 'pci' ? RemovalWatch.arm(io, s.device) : null;
+    r.watchRemoval(removal);
     const p = { r, s, sys: io.sys, dev, iterations: opts.iterations, quick: opts.quick, waiter: () => new EventWaiter(io.sys, r.waitBreaker()) };
     const info = genericSteps(p);
     if (info) {
@@ -69,7 +70,8 @@ export async function selftestDevice(io: VfioIo, env: Env, dev: ResolvedDevice, 
   }
   const result: SelftestResult = { device: dev.vfioName, profile: profile.name, profileVersion: profile.version, ok: r.ok, steps: r.steps, metrics: r.metrics };
   if (removed) {
-    throw new DeviceRemovedError(`selftest ${dev.vfioName}: ${REMOVAL_MESSAGE}: stopped in step "${r.stoppedBy ?? '?'}" and closed the device`, result);
+    const where = r.stoppedBy === null ? 'stopped' : `stopped in step "${r.stoppedBy}"`;
+    throw new DeviceRemovedError(`selftest ${dev.vfioName}: ${REMOVAL_MESSAGE}: ${where} and closed the device`, result);
   }
   return result;
 }
