@@ -28,6 +28,7 @@ import { pciAddresses, readPciSync } from '../sysfs/pci.js';
 import type { ResolvedDevice } from '../sysfs/resolve.js';
 import { nativeSys } from '../vfio/ffi.js';
 import { resolveVfioDevice } from '../vfio/open.js';
+import { DeviceRemovedError } from '../vfio/request.js';
 import type { Sys } from '../vfio/sys.js';
 import { checkInt, checkOutputPath } from '../validate.js';
 
@@ -163,6 +164,8 @@ export async function runWith(ctx: Context, o: HealthOptions, sys?: Sys): Promis
       try {
         return await test(dev, lane);
       } catch (err) {
+        // Given back to the kernel mid-test: its result says where it stopped (the worker sends it as a result).
+        if (err instanceof DeviceRemovedError) return err.result as SelftestResult;
         if (!(err instanceof AccelError)) throw err;
         return untested(dev.vfioName, err);
       }

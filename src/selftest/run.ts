@@ -3,11 +3,19 @@
  * checks, the profile's own steps, reset, and close, which undoes whatever
  * a failed step left behind. Opening errors (not found, busy, no rights) are
  * thrown with their exit codes: the device was never tested.
+ *
+ * A vfio-pci device's request irq is armed right after the opening: when the
+ * kernel asks for the device back (hot-unplug, unbind), the test stops where
+ * it is, closes the device (so the removal can go on) and throws
+ * DeviceRemovedError (exit 3) carrying the steps so far. A request made
+ * before the irq was armed is seen when the kernel asks again, 10 s later.
  */
 import type { Env } from '../env.js';
 import type { ResolvedDevice } from '../sysfs/resolve.js';
 import type { VfioIo } from '../vfio/io.js';
 import { openSession } from '../vfio/open.js';
+import { EventWaiter } from '../vfio/events.js';
+import { DeviceRemovedError, RemovalRequested, RemovalWatch, REMOVAL_MESSAGE } from '../vfio/request.js';
 import { DEVICE_FLAGS, PCI_REGION } from '../vfio/structs.js';
 import { genericSteps, resetStep } from './profiles/generic.js';
 import { profileByName, profileForId } from './profiles/index.js';
@@ -28,8 +36,13 @@ export async function selftestDevice(io: VfioIo, env: Env, dev: ResolvedDevice, 
   const r = new Runner(opts.timeoutMs);
   const s = await openSession(io, env, dev, (name, fn, detail) => r.phase(name, fn, detail));
   let profile: Profile = profileByName(opts.profile) ?? profileForId(null);
+  let removal: RemovalWatch | null = null;
+  let removed = false;
   try {
-    const p = { r, s, sys: io.sys, dev, iterations: opts.iterations, quick: opts.quick };
+    // mdev drivers differ in what they do with irq index 4 (mtty: nothing useful); vfio-pci is the one that asks.
+    removal = dev.kind === 'pci' ? RemovalWatch.arm(io, s.device) : null;
+    r.watchRemoval(removal);
+    const p = { r, s, sys: io.sys, dev, iterations: opts.iterations, quick: opts.quick, waiter: () => new EventWaiter(io.sys, r.waitBreaker()) };
     const info = genericSteps(p);
     if (info) {
       const isPci = (info.flags & DEVICE_FLAGS.PCI) !== 0;
@@ -44,12 +57,21 @@ export async function selftestDevice(io: VfioIo, env: Env, dev: ResolvedDevice, 
       }
       resetStep(p, info);
     }
+  } catch (err) {
+    if (!(err instanceof RemovalRequested)) throw err;
+    removed = true;
   } finally {
     try {
       s.close();
     } catch (err) {
       r.fail('close', err instanceof Error ? err.message : String(err));
     }
+    removal?.close();
   }
-  return { device: dev.vfioName, profile: profile.name, profileVersion: profile.version, ok: r.ok, steps: r.steps, metrics: r.metrics };
+  const result: SelftestResult = { device: dev.vfioName, profile: profile.name, profileVersion: profile.version, ok: r.ok, steps: r.steps, metrics: r.metrics };
+  if (removed) {
+    const where = r.stoppedBy === null ? 'stopped' : `stopped in step "${r.stoppedBy}"`;
+    throw new DeviceRemovedError(`selftest ${dev.vfioName}: ${REMOVAL_MESSAGE}: ${where} and closed the device`, result);
+  }
+  return result;
 }

@@ -7,8 +7,25 @@
  * timeout, and a polling loop calls `t.progress()` when the device answered
  * and `t.check()` while it waits: a timeout fails the step, names the limit,
  * and the profile's finally blocks still clean up.
+ *
+ * A removal watch (the device's request irq, src/vfio/request.ts) stops the
+ * whole test: the step start, `t.check()` (at most every POLL_MS) and every
+ * interrupt wait look at it; once the kernel has asked for the device, the
+ * running step fails saying so, RemovalRequested unwinds the profile (its
+ * finally blocks undo what they wired), and later steps are skipped, so the
+ * caller closes the device promptly.
  */
+import { RemovalRequested } from '../vfio/request.js';
 import type { Metrics, StepResult } from './types.js';
+
+/** What the runner needs of a removal watch (RemovalWatch; a stub in tests). */
+export interface RemovalSignal {
+  readonly eventfd: number;
+  requested(): boolean;
+}
+
+/** How often a polling loop looks at the removal watch: one read(2) per poll, not one per spin. */
+export const POLL_MS = 5;
 
 export class StepTimeout extends Error {}
 
@@ -29,6 +46,9 @@ export interface StepClock {
 export class Runner {
   readonly steps: StepResult[] = [];
   readonly metrics: Metrics = {};
+  private removal: RemovalSignal | null = null;
+  /** Set once the kernel asked for the device: the step that saw it. */
+  private stoppedIn: string | null = null;
 
   constructor(
     readonly timeoutMs: number,
@@ -39,17 +59,48 @@ export class Runner {
     return this.steps.every((s) => s.ok);
   }
 
+  /** Watch for the kernel asking for the device back, from now on. */
+  watchRemoval(signal: RemovalSignal | null): void {
+    this.removal = signal;
+  }
+
+  /** The step during which the kernel asked for the device, or null. */
+  get stoppedBy(): string | null {
+    return this.stoppedIn;
+  }
+
+  /** Throws RemovalRequested once the kernel has asked for the device back. */
+  pollRemoval(): void {
+    if (this.stoppedIn !== null || this.removal?.requested()) throw new RemovalRequested();
+  }
+
+  /** For an interrupt wait (EventWaiter): the request irq's eventfd ends the wait, and the test. */
+  waitBreaker(): { eventfd: number; interrupted(): void } | null {
+    const removal = this.removal;
+    return removal ? { eventfd: removal.eventfd, interrupted: () => this.pollRemoval() } : null;
+  }
+
   /** Runs one step; returns its value, or undefined when it failed or was skipped. */
   step<T>(name: string, fn: (t: StepClock) => T, detail?: (value: T) => string | null): T | undefined {
+    if (this.stoppedIn !== null) {
+      this.skip(name, 'the device is being removed');
+      return undefined;
+    }
     const start = this.now();
     let since = start;
+    let polled = start;
     const clock: StepClock = {
       waitMs: () => this.timeoutMs,
       progress: () => {
         since = this.now();
       },
       check: () => {
-        if (this.now() - since > this.timeoutMs) throw clock.timedOut();
+        const now = this.now();
+        if (this.removal && now - polled >= POLL_MS) {
+          polled = now;
+          this.pollRemoval();
+        }
+        if (now - since > this.timeoutMs) throw clock.timedOut();
       },
       timedOut: (what) => new StepTimeout(`timed out after ${this.timeoutMs / 1000} s (--timeout)${what ? ` ${what}` : ''}`),
     };
@@ -57,10 +108,16 @@ export class Runner {
       this.steps.push({ name, ok, skipped, ms: round(this.now() - start), detail: text });
     };
     try {
+      this.pollRemoval();
       const value = fn(clock);
       record(true, false, detail ? detail(value) : typeof value === 'string' ? value : null);
       return value;
     } catch (err) {
+      if (err instanceof RemovalRequested) {
+        this.stoppedIn ??= name;
+        record(false, false, err.message);
+        throw err;
+      }
       if (err instanceof Skip) record(true, true, `skipped: ${err.message}`);
       else record(false, false, err instanceof Error ? err.message : String(err));
       return undefined;

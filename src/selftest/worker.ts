@@ -9,6 +9,7 @@ import { Env } from '../env.js';
 import { AccelError } from '../errors.js';
 import type { ResolvedDevice } from '../sysfs/resolve.js';
 import { nativeSys } from '../vfio/ffi.js';
+import { DeviceRemovedError } from '../vfio/request.js';
 import { selftestDevice, type SelftestOptions } from './run.js';
 import type { SelftestResult } from './types.js';
 
@@ -40,7 +41,9 @@ if (port) {
     selftestDevice({ sys: nativeSys(), trace }, new Env(job.root), job.dev, job.options).then(
       (result) => port.postMessage({ id: job.id, result } satisfies WorkerReply),
       (err: unknown) => {
-        if (err instanceof AccelError) port.postMessage({ id: job.id, error: { message: err.message, exitCode: err.exitCode, hint: err.hint } } satisfies WorkerReply);
+        // The kernel asked for the device back: the steps until then are the result (health reports it failed).
+        if (err instanceof DeviceRemovedError) port.postMessage({ id: job.id, result: err.result as SelftestResult } satisfies WorkerReply);
+        else if (err instanceof AccelError) port.postMessage({ id: job.id, error: { message: err.message, exitCode: err.exitCode, hint: err.hint } } satisfies WorkerReply);
         else port.postMessage({ id: job.id, crash: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies WorkerReply);
       },
     );

@@ -123,6 +123,96 @@ describe('selftest on the fake mtty', () => {
   });
 });
 
+describe('the kernel asks for the device back (request irq: hot-unplug, unbind)', () => {
+  // The fake's PCI function: vfio-pci's remove path signals the request irq
+  // (index 4) and waits for the device fd to close (docs/kernel.md §3). A
+  // holder that does not listen keeps the removal waiting until it ends.
+  const PCI = '0000:41:00.0';
+  const REMOVAL = /^selftest 0000:41:00\.0: device is being removed \(the kernel asked for it back\): stopped in step "([^"]+)" and closed the device$/;
+  const failure = async (sys: FakeSys, opts: Record<string, unknown>): Promise<AccelError> => {
+    const err = await selftestRun(testContext(), [PCI], opts, sys).then(
+      (out) => new Error(`selftest ended with exit ${out.exitCode} instead of stopping: ${JSON.stringify((out.json as SelftestReport).results[0]!.steps.map((s) => [s.name, s.ok]))}`),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(AccelError);
+    return err as AccelError;
+  };
+
+  it('a PCI function: the request irq is wired while the test runs and disabled at the end; a run nobody removes passes as before', async () => {
+    const sys = new FakeSys();
+    const out = await selftestRun(testContext(), [PCI], { iterations: '16' }, sys);
+    expect(out.exitCode, JSON.stringify(out.json)).toBe(EXIT.ok);
+    expect((out.json as SelftestReport).results[0]).toMatchObject({ device: PCI, profile: 'mtty', ok: true });
+    // Armed after the device fd, before the first step.
+    const arm = sys.log.indexOf('DEVICE_SET_IRQS');
+    expect(arm).toBeGreaterThan(sys.log.indexOf('GROUP_GET_DEVICE_FD'));
+    expect(sys.log.slice(0, arm)).toContain('DEVICE_GET_IRQ_INFO');
+    expect(sys.reqArmed).toBe(1);
+    expect(sys.reqWired).toBe(false);
+    expect(sys.fds.size).toBe(0);
+    // Removed afterwards: nobody holds it, nothing to wait for.
+    sys.unplug();
+    expect(sys.removal).toMatchObject({ deviceOpsAfter: 0 });
+  });
+
+  it('removed during a polling loop (the FIFO loop): the step fails saying so, later steps never touch the device, every fd is closed, exit 3', async () => {
+    // 200000 bytes through the FIFO; the kernel asks after 1000 of them.
+    const sys = new FakeSys({ unplugAfter: { pwrites: 1000 } });
+    const err = await failure(sys, { iterations: '200000' });
+    expect(err.exitCode).toBe(EXIT.notFound);
+    expect(err.message).toMatch(REMOVAL);
+    expect(REMOVAL.exec(err.message)![1]).toBe('fifo loopback');
+    expect(err.hint).toMatch(/hot-unplugged or unbound/);
+    // The holder let go: the device fd is closed, and so is every other fd.
+    expect(sys.removal).toMatchObject({ released: true });
+    expect(sys.fds.size).toBe(0);
+    // It stopped in the loop, long before its end (a poll is one read per few ms, not per byte)...
+    expect(sys.removal!.deviceOpsAfter).toBeLessThan(2 * 199_000);
+    // ...and nothing of the later steps ran: no interrupt was wired for the queue steps after the request.
+    const after = sys.log.slice(sys.removal!.at);
+    expect(after.filter((c) => c === 'DEVICE_SET_IRQS').length, after.join(' ')).toBe(1); // disabling the request irq, at close
+    expect(sys.reqWired).toBe(false);
+  });
+
+  it('removed during an interrupt wait: the wait ends at once (the request eventfd is in the same epoll set), not at --timeout', async () => {
+    // The UART never interrupts and --timeout is a minute: only the request can end the wait of queue intx.
+    // epoll_wait 1 is the generic interrupt loopback, 2 the first byte of queue intx.
+    const sys = new FakeSys({ interrupts: false, unplugAfter: { waits: 2 } });
+    const err = await failure(sys, { timeout: '60s', iterations: '4' });
+    expect(err.exitCode).toBe(EXIT.notFound);
+    expect(REMOVAL.exec(err.message)?.[1], err.message).toBe('queue intx');
+    expect(sys.removal).toMatchObject({ released: true });
+    expect(sys.fds.size).toBe(0);
+    // The UART was left as found: the profile's cleanup ran while unwinding (IER back to 0).
+    expect(sys.ier).toBe(0);
+  });
+
+  it('health: a device removed mid-test is a failed result naming the step, the other devices are tested, every fd closed', async () => {
+    const sys = new FakeSys({ openErrors: { '/dev/vfio/13': 'EBUSY' }, unplugAfter: { waits: 2 }, interrupts: false });
+    const out = await healthRun(testContext(), [MDEV_HELD, PCI], { timeout: '60s', jobs: '1' }, sys);
+    const report = selftestSchema.parse(out.json) as SelftestReport;
+    expect(report.results.map((r) => r.device)).toEqual([MDEV_HELD, PCI]);
+    const pci = report.results[1]!;
+    expect(pci.ok).toBe(false);
+    const stopped = pci.steps.find((s) => !s.ok)!;
+    expect(stopped).toMatchObject({ name: 'queue intx', detail: 'device is being removed (the kernel asked for it back)' });
+    expect(pci.steps.slice(pci.steps.indexOf(stopped) + 1).every((s) => s.skipped), JSON.stringify(pci.steps)).toBe(true);
+    expect(out.exitCode).toBe(EXIT.failed);
+    expect(sys.removal).toMatchObject({ released: true });
+    expect(sys.fds.size).toBe(0);
+  });
+
+  it('an mdev, or a PCI function without a request irq: nothing is wired on index 4, the test runs as before', async () => {
+    for (const [device, opts] of [[MDEV_FREE, {}], [PCI, { reqIrq: false }]] as const) {
+      const sys = new FakeSys(opts);
+      const out = await selftestRun(testContext(), [device], { iterations: '8' }, sys);
+      expect(out.exitCode, device).toBe(EXIT.ok);
+      expect(sys.reqArmed, device).toBe(0);
+      expect(sys.fds.size).toBe(0);
+    }
+  });
+});
+
 describe('health', () => {
   it('checks every VFIO-usable device: a held one is skipped as in use, not unhealthy', async () => {
     const sys = new FakeSys({ openErrors: { '/dev/vfio/13': 'EBUSY', '/dev/vfio/12': 'EACCES' } });

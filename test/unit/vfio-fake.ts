@@ -1,7 +1,10 @@
 // A fake Sys: an in-memory VFIO stack with one mtty-like device (a UART FIFO
 // loopback in BAR0, PCI id 4348:3253 in CONFIG), eventfds and epoll. Errors
 // are injected per path or per ioctl; every fd is tracked so tests can assert
-// that nothing leaks, also on error paths.
+// that nothing leaks, also on error paths. A PCI-named device behaves as on
+// vfio-pci where the two differ: DATA_NONE|TRIGGER fires the wired eventfd
+// (the loopback), and irq index 4 is the request irq, which `unplug()`
+// signals as the kernel's remove path does (docs/kernel.md §3).
 import { fileURLToPath } from 'node:url';
 import { Env } from '../../src/env.js';
 import type { Context } from '../../src/context.js';
@@ -33,7 +36,14 @@ export interface FakeOptions {
   interrupts?: boolean;
   /** Each interrupt arrives this long after the write that caused it (a slow device). */
   interruptDelayMs?: number;
+  /** false: GET_IRQ_INFO answers EINVAL for the request irq (index 4), as a driver without one. */
+  reqIrq?: boolean;
+  /** Start the device's removal (`unplug()`) at the Nth BAR0 pwrite or the Nth epoll_wait. */
+  unplugAfter?: { pwrites?: number; waits?: number };
 }
+
+const REQ = 4;
+const isPciName = (name: string): boolean => /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(name);
 
 const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -50,6 +60,12 @@ export class FakeSys implements Sys {
   /** A delayed interrupt: the eventfd it will signal and when. */
   private due: { efd: number; at: number } | null = null;
   readonly config = Buffer.alloc(256);
+  /** The removal: when the kernel asked (log length then), what the holder did on the device fd afterwards, whether it closed it. */
+  removal: { at: number; deviceOpsAfter: number; released: boolean } | null = null;
+  /** How many times an eventfd was wired to the request irq. */
+  reqArmed = 0;
+  private pwrites = 0;
+  private waits = 0;
 
   constructor(private readonly opts: FakeOptions = {}) {
     this.config.writeUInt16LE(0x4348, 0);
@@ -83,8 +99,28 @@ export class FakeSys implements Sys {
   }
 
   close(fd: number): void {
-    this.get(fd);
+    const f = this.get(fd);
     this.fds.delete(fd);
+    if (f.kind === 'device' && this.removal) this.removal.released = true;
+  }
+
+  /** The kernel starts removing the device: it signals the request irq if one is wired (vfio_pci_core_request) and waits for the fd to close. */
+  unplug(): void {
+    if (this.removal) return;
+    this.removal = { at: this.log.length, deviceOpsAfter: 0, released: false };
+    this.log.push('unplug');
+    const efd = this.wired.get(REQ);
+    const f = efd === undefined ? undefined : this.fds.get(efd);
+    if (f?.kind === 'eventfd') f.count++;
+  }
+
+  /** An eventfd is wired to the request irq now. */
+  get reqWired(): boolean {
+    return this.wired.has(REQ);
+  }
+
+  private deviceOp(f: Fd): void {
+    if (f.kind === 'device' && this.removal && !this.removal.released) this.removal.deviceOpsAfter++;
   }
 
   ioctl(fd: number, req: number, arg: Buffer): number {
@@ -93,6 +129,7 @@ export class FakeSys implements Sys {
     const err = this.opts.ioctlErrors?.[name];
     if (err) this.fail('ioctl', err);
     const f = this.get(fd);
+    this.deviceOp(f);
     switch (req) {
       case IOCTL.GROUP_GET_STATUS:
         arg.writeUInt32LE((this.opts.viable === false ? 0 : 1) | 2, 4);
@@ -116,7 +153,7 @@ export class FakeSys implements Sys {
       }
       case IOCTL.DEVICE_GET_IRQ_INFO: {
         const index = arg.readUInt32LE(8);
-        if (index === 2 || index === 3) this.fail('ioctl', 'EINVAL');
+        if (index === 2 || index === 3 || (index === REQ && this.opts.reqIrq === false)) this.fail('ioctl', 'EINVAL');
         arg.writeUInt32LE(index === 0 ? 0x7 : 0x9, 4);
         arg.writeUInt32LE(1, 12);
         return 0;
@@ -124,11 +161,18 @@ export class FakeSys implements Sys {
       case IOCTL.DEVICE_SET_IRQS: {
         const flags = arg.readUInt32LE(4);
         const index = arg.readUInt32LE(8);
+        const count = arg.readUInt32LE(16);
         if (flags & IRQ_SET.DATA_EVENTFD) {
           this.wired.set(index, arg.readInt32LE(20));
-          this.activeIrq = index;
-        } else if (flags & IRQ_SET.ACTION_TRIGGER && arg.readUInt32LE(16) === 0) {
+          // The request irq is the kernel's, not the device's: it never carries the UART's interrupt.
+          if (index !== REQ) this.activeIrq = index;
+          else this.reqArmed++;
+        } else if (flags & IRQ_SET.ACTION_TRIGGER && count === 0) {
           this.wired.delete(index);
+        } else if (flags & IRQ_SET.DATA_NONE && flags & IRQ_SET.ACTION_TRIGGER && f.kind === 'device' && isPciName(f.name)) {
+          // vfio-pci: fire the wired eventfd from user space.
+          const e = this.fds.get(this.wired.get(index) ?? -1);
+          if (e?.kind === 'eventfd') e.count++;
         }
         return 0;
       }
@@ -156,7 +200,7 @@ export class FakeSys implements Sys {
   }
 
   pread(fd: number, buf: Uint8Array, off: number): number {
-    this.get(fd);
+    this.deviceOp(this.get(fd));
     const index = Math.floor(off / 2 ** REGION_SHIFT);
     const at = off - index * 2 ** REGION_SHIFT;
     for (let i = 0; i < buf.length; i++) {
@@ -169,10 +213,11 @@ export class FakeSys implements Sys {
   }
 
   pwrite(fd: number, buf: Uint8Array, off: number): number {
-    this.get(fd);
+    this.deviceOp(this.get(fd));
     const index = Math.floor(off / 2 ** REGION_SHIFT);
     const at = off - index * 2 ** REGION_SHIFT;
     if (index !== 0) return buf.length;
+    if (++this.pwrites === this.opts.unplugAfter?.pwrites) this.unplug();
     for (let i = 0; i < buf.length; i++) {
       const reg = at + i;
       if (reg === 0) {
@@ -233,6 +278,7 @@ export class FakeSys implements Sys {
   epollWait(epfd: number, _max: number, timeoutMs: number): number[] {
     const f = this.get(epfd);
     if (f.kind !== 'epoll') this.fail('epoll_wait', 'EINVAL');
+    if (++this.waits === this.opts.unplugAfter?.waits) this.unplug();
     const ready = () => f.watched.filter((w) => {
       const e = this.fds.get(w);
       return e?.kind === 'eventfd' && e.count > 0;

@@ -6,7 +6,7 @@
  * transfer goes through `checkWindow`, and the IOVA stays below 256 MiB.
  */
 import { FailedError } from '../../errors.js';
-import { EventWaiter } from '../../vfio/events.js';
+import type { EventWaiter } from '../../vfio/events.js';
 import type { Mapping } from '../../vfio/sys.js';
 import { PCI_IRQ, PCI_REGION } from '../../vfio/structs.js';
 import { percentile, round, type StepClock } from '../runner.js';
@@ -103,7 +103,7 @@ function dmaStep(p: ProfileRun, regs: Uint32Array, rounds: number, t: StepClock)
   const iommu = p.s.container.iommuInfo();
   const iova = testIova(iommu, PAGE);
   const buf: Mapping = p.sys.mmapAnon(PAGE);
-  const waiter = new EventWaiter(p.sys);
+  const waiter = p.waiter();
   const latencies: number[] = [];
   try {
     p.s.container.mapDma(buf.addr, iova, PAGE);
@@ -146,7 +146,7 @@ function dmaStep(p: ProfileRun, regs: Uint32Array, rounds: number, t: StepClock)
 }
 
 function raiseIrq(p: ProfileRun, regs: Uint32Array, t: StepClock): string {
-  const waiter = new EventWaiter(p.sys);
+  const waiter = p.waiter();
   try {
     p.s.device.wireIrq(PCI_IRQ.MSI, waiter.eventfd);
     regs[IRQ_RAISE] = 0x1;

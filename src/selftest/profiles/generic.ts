@@ -6,7 +6,6 @@
 import { FailedError, KernelError } from '../../errors.js';
 import { iovaRanges, type IommuInfo } from '../../vfio/container.js';
 import type { DeviceInfo } from '../../vfio/device.js';
-import { EventWaiter } from '../../vfio/events.js';
 import { DEVICE_FLAGS, IRQ_INFO_FLAGS, IRQ_SET, PCI_IRQ, REGION_FLAGS } from '../../vfio/structs.js';
 import { Skip } from '../runner.js';
 import type { Profile, ProfileRun } from './types.js';
@@ -75,7 +74,7 @@ function irqLoopback(p: ProfileRun, t: { waitMs(): number }): string {
     return irq.count > 0 && (irq.flags & IRQ_INFO_FLAGS.EVENTFD) !== 0;
   });
   if (usable === undefined) throw new Skip('the device offers no INTx or MSI vector');
-  const waiter = new EventWaiter(p.sys);
+  const waiter = p.waiter();
   try {
     p.s.device.wireIrq(usable, waiter.eventfd);
     try {

@@ -5,7 +5,7 @@
  * raises one interrupt. Checks order and counts, timing each byte.
  */
 import { FailedError } from '../../errors.js';
-import { EventWaiter } from '../../vfio/events.js';
+import type { EventWaiter } from '../../vfio/events.js';
 import type { Sys } from '../../vfio/sys.js';
 import { PCI_IRQ, PCI_REGION } from '../../vfio/structs.js';
 import { percentile, round, Skip, type StepClock } from '../runner.js';
@@ -98,8 +98,8 @@ function run(p: ProfileRun): void {
   if (savedIer === undefined) return;
   // INTx first: wiring it replaces mtty's INTx eventfd and routes interrupts
   // there, so a stale MSI route left by an earlier run cannot swallow them.
-  const intx = new EventWaiter(p.sys);
-  const msi = new EventWaiter(p.sys);
+  const intx = p.waiter();
+  const msi = p.waiter();
   try {
     r.step('fifo loopback', (t) => fifoStep(p, n, t));
     r.step('queue intx', (t) => {

@@ -1,6 +1,7 @@
 import type { ResolvedDevice } from '../../sysfs/resolve.js';
 import type { Session } from '../../vfio/open.js';
 import type { Sys } from '../../vfio/sys.js';
+import type { EventWaiter } from '../../vfio/events.js';
 import type { Runner } from '../runner.js';
 
 export interface ProfileRun {
@@ -12,6 +13,8 @@ export interface ProfileRun {
   iterations: number | null;
   /** health: the short version of each loop. */
   quick: boolean;
+  /** A new interrupt waiter whose waits also end when the kernel asks for the device back (Runner.waitBreaker). */
+  waiter(): EventWaiter;
 }
 
 export interface Profile {
