@@ -78,6 +78,31 @@ describe('selftest on the fake mtty', () => {
     expect(sys.fds.size).toBe(0);
   });
 
+  it('mtty keeps its first MSI eventfd: a second run skips the MSI queue at the first interrupt, on INTx, without waiting out a timeout', async () => {
+    const sys = new FakeSys({ msiKeepsFirst: true });
+    const first = stepsOf((await selftestRun(testContext(), [MDEV_FREE], { iterations: '4' }, sys)).json as SelftestReport);
+    expect(first['queue msi']).toMatchObject({ ok: true, skipped: false });
+    const out = await selftestRun(testContext(), [MDEV_FREE], { iterations: '4' }, sys);
+    const steps = stepsOf(out.json as SelftestReport);
+    expect(out.exitCode).toBe(EXIT.ok);
+    expect(steps['queue intx']).toMatchObject({ ok: true, skipped: false });
+    expect(steps['queue msi']).toMatchObject({ ok: true, skipped: true });
+    expect(steps['queue msi']!.detail).toMatch(/^skipped: mtty took the interrupt on INTx/);
+    // The INTx signal ended the wait for the first MSI: no wait ran out its timeout (it used to wait 1 s per device).
+    expect(sys.timedOutWaits).toBe(0);
+    expect(steps['restore']).toMatchObject({ ok: true });
+    expect(sys.fds.size).toBe(0);
+  });
+
+  it('the first MSI that comes on neither vector is a timeout naming the wait (--timeout, not a shorter budget)', async () => {
+    const quiet = new FakeSys({ interrupts: false });
+    const out = await selftestRun(testContext(), [MDEV_FREE], { timeout: '50ms', iterations: '2' }, quiet);
+    const steps = stepsOf(out.json as SelftestReport);
+    expect(steps['queue msi']!.detail).toBe('timed out after 0.05 s (--timeout) waiting for the msi interrupt of byte 0');
+    expect(out.exitCode).toBe(EXIT.failed);
+    expect(quiet.fds.size).toBe(0);
+  });
+
   it('--timeout takes units: 500ms, 30s, 2m, 1h; a plain number is seconds', async () => {
     const { parseTimeoutMs } = await import('../../src/selftest/options.js');
     expect([parseTimeoutMs('500ms'), parseTimeoutMs('30s'), parseTimeoutMs('2m'), parseTimeoutMs('1h'), parseTimeoutMs('1.5'), parseTimeoutMs(undefined)]).toEqual([500, 30_000, 120_000, 3_600_000, 1500, 10_000]);

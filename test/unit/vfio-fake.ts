@@ -33,6 +33,11 @@ export interface FakeOptions {
   interrupts?: boolean;
   /** Each interrupt arrives this long after the write that caused it (a slow device). */
   interruptDelayMs?: number;
+  /**
+   * mtty's MSI: the first MSI eventfd is kept for the life of the device; a
+   * later one is ignored and interrupts stay on the vector wired before it.
+   */
+  msiKeepsFirst?: boolean;
 }
 
 const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -47,6 +52,9 @@ export class FakeSys implements Sys {
   private fcrWritten = false;
   private wired = new Map<number, number>();
   private activeIrq = -1;
+  private msiGiven = false;
+  /** epoll_waits that ended with nothing ready after waiting (a wait that ran out its timeout). */
+  timedOutWaits = 0;
   /** A delayed interrupt: the eventfd it will signal and when. */
   private due: { efd: number; at: number } | null = null;
   readonly config = Buffer.alloc(256);
@@ -125,6 +133,8 @@ export class FakeSys implements Sys {
         const flags = arg.readUInt32LE(4);
         const index = arg.readUInt32LE(8);
         if (flags & IRQ_SET.DATA_EVENTFD) {
+          if (index === 1 && this.opts.msiKeepsFirst && this.msiGiven) return 0;
+          if (index === 1) this.msiGiven = true;
           this.wired.set(index, arg.readInt32LE(20));
           this.activeIrq = index;
         } else if (flags & IRQ_SET.ACTION_TRIGGER && arg.readUInt32LE(16) === 0) {
@@ -243,6 +253,7 @@ export class FakeSys implements Sys {
       const left = due.at - performance.now();
       if (left > timeoutMs) {
         sleep(timeoutMs);
+        this.timedOutWaits++;
         return [];
       }
       sleep(Math.max(0, left));
@@ -251,8 +262,11 @@ export class FakeSys implements Sys {
       if (e?.kind === 'eventfd') e.count++;
     }
     const now = ready();
-    if (now.length === 0 && timeoutMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(timeoutMs, 2000));
-    return now.length ? now : ready();
+    if (now.length) return now;
+    if (timeoutMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(timeoutMs, 2000));
+    const later = ready();
+    if (later.length === 0 && timeoutMs > 0) this.timedOutWaits++;
+    return later;
   }
 }
 
