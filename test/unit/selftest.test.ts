@@ -175,6 +175,18 @@ describe('health: concurrency', () => {
     expect(sys.fds.size).toBe(0);
   });
 
+  it('queues by key keep input order; lanes sharing one claim counter take each queue exactly once, then nothing', async () => {
+    const { queuesByKey, SharedClaims } = await import('../../src/selftest/pool.js');
+    const queues = queuesByKey(['a1', 'b1', 'a2', 'c1', 'a3', 'b2'], (x) => x[0]!);
+    expect(queues).toEqual([[0, 2, 4], [1, 5], [3]]);
+    // This thread's lane and a worker's, as health makes them: the worker's view is built on the same buffer.
+    const here = new SharedClaims(queues.length);
+    const there = new SharedClaims(queues.length, here.buffer);
+    const taken = [here.claim(), there.claim(), there.claim()];
+    expect(taken).toEqual([0, 1, 2]);
+    expect([here.claim(), there.claim(), here.claim()]).toEqual([null, null, null]);
+  });
+
   it('the pool: at most N at a time, results in input order, one job at a time per key', async () => {
     const { runBounded } = await import('../../src/selftest/pool.js');
     let running = 0;
