@@ -4,9 +4,9 @@
  * A device another process holds is in use, not unhealthy: its result is a
  * skipped step. Exit 1 when any device fails, and when there is nothing to
  * test unless that was expected (--allow-none, --expect N): a CI check over
- * no devices must not pass by default. The tests run side by side, each in a
- * worker thread (--jobs at a time), one at a time per IOMMU group; the report
- * keeps the order of the devices.
+ * no devices must not pass by default. The tests run side by side, --jobs at
+ * a time (this thread and jobs-1 worker threads), one at a time per IOMMU
+ * group; the report keeps the order of the devices.
  */
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
