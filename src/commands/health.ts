@@ -4,9 +4,9 @@
  * A device another process holds is in use, not unhealthy: its result is a
  * skipped step. Exit 1 when any device fails, and when there is nothing to
  * test unless that was expected (--allow-none, --expect N): a CI check over
- * no devices must not pass by default. The tests run side by side, each in a
- * worker thread (--jobs at a time), one at a time per IOMMU group; the report
- * keeps the order of the devices.
+ * no devices must not pass by default. The tests run side by side, --jobs at
+ * a time (this thread and jobs-1 worker threads), one at a time per IOMMU
+ * group; the report keeps the order of the devices.
  */
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,9 +19,9 @@ import { AccelError, BusyError, EXIT, FailedError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
 import { parseFormat, parseTimeoutMs } from '../selftest/options.js';
 import { REPORTERS } from '../selftest/report/index.js';
-import { runBounded } from '../selftest/pool.js';
+import { queuesByKey, runBounded, SharedClaims } from '../selftest/pool.js';
 import { selftestDevice, type SelftestOptions } from '../selftest/run.js';
-import type { WorkerJob, WorkerReply } from '../selftest/worker.js';
+import type { WorkerReply, WorkerStart } from '../selftest/worker.js';
 import type { SelftestReport, SelftestResult } from '../selftest/types.js';
 import { listMdevs } from '../sysfs/mdev.js';
 import { pciAddresses, readPciSync } from '../sysfs/pci.js';
@@ -30,6 +30,7 @@ import { nativeSys } from '../vfio/ffi.js';
 import { resolveVfioDevice } from '../vfio/open.js';
 import { DeviceRemovedError } from '../vfio/request.js';
 import type { Sys } from '../vfio/sys.js';
+import type { VfioIo } from '../vfio/io.js';
 import { checkInt, checkOutputPath } from '../validate.js';
 
 /**
@@ -98,52 +99,72 @@ function workerFile(): string {
   return here.endsWith('.cjs') ? join(dirname(here), '..', 'selftest-worker.cjs') : join(dirname(here), '..', '..', 'dist', 'selftest-worker.cjs');
 }
 
-type Test = (dev: ResolvedDevice, lane: number) => Promise<SelftestResult>;
-
 /** An AccelError from a worker, as the class the report needs (busy is in use, not unhealthy). */
 function rebuilt(e: { message: string; exitCode: number; hint: string | undefined }): AccelError {
   return e.exitCode === EXIT.busy ? new BusyError(e.message, e.hint) : new AccelError(e.message, e.exitCode as AccelError['exitCode'], e.hint);
 }
 
-/** One worker thread per lane, started when the lane first needs it; `close` ends them. */
-function threads(ctx: Context, options: SelftestOptions): { test: Test; close(): Promise<void> } {
-  const workers = new Map<number, Worker>();
-  const waiting = new Map<number, { resolve(r: SelftestResult): void; reject(e: unknown): void }>();
-  let next = 0;
-  const failAll = (err: unknown): void => {
-    for (const w of waiting.values()) w.reject(err);
-    waiting.clear();
+/** One device's test in this thread; an error that means "never tested" becomes its result. */
+async function testHere(ctx: Context, io: VfioIo, dev: ResolvedDevice, options: SelftestOptions): Promise<SelftestResult> {
+  try {
+    return await selftestDevice(io, ctx.env, dev, options);
+  } catch (err) {
+    // Given back to the kernel mid-test: its result says where it stopped (a worker sends it as a result).
+    if (err instanceof DeviceRemovedError) return err.result as SelftestResult;
+    if (!(err instanceof AccelError)) throw err;
+    return untested(dev.vfioName, err);
+  }
+}
+
+/**
+ * `jobs` lanes over the real kernel: this thread is one, jobs-1 worker
+ * threads the others. They claim whole queues from one shared counter, so
+ * this thread starts testing at once while the workers load (under TCG a
+ * worker takes seconds to start: longer than a quick test of many devices),
+ * a worker takes only what is left when it is ready, and the workers are
+ * ended as soon as every result is in, whether or not they ever got a queue.
+ */
+async function sideBySide(ctx: Context, io: VfioIo, devices: ResolvedDevice[], queues: number[][], jobs: number, options: SelftestOptions): Promise<SelftestResult[]> {
+  const results = new Array<SelftestResult>(devices.length);
+  let count = 0;
+  let settle!: { resolve(): void; reject(e: unknown): void };
+  const allIn = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  // Awaited once this thread's share is done; a worker's failure before then must not count as unhandled.
+  allIn.catch(() => {});
+  const got = (index: number, r: SelftestResult): void => {
+    if (results[index] !== undefined) return;
+    results[index] = r;
+    if (++count === devices.length) settle.resolve();
   };
-  const workerOf = (lane: number): Worker => {
-    let w = workers.get(lane);
-    if (w) return w;
-    w = new Worker(workerFile());
+  const claims = new SharedClaims(queues.length);
+  const start: WorkerStart = { root: ctx.env.root, devices, queues, claims: claims.buffer, options, verbose: ctx.verbose };
+  const workers: Worker[] = [];
+  for (let n = 1; n < Math.min(jobs, queues.length); n++) {
+    const w = new Worker(workerFile(), { workerData: start });
+    let done = false;
     w.on('message', (m: WorkerReply) => {
-      if ('trace' in m) return ctx.trace(m.trace);
-      const p = waiting.get(m.id);
-      if (!p) return;
-      waiting.delete(m.id);
-      if ('result' in m) p.resolve(m.result);
-      else if ('error' in m) p.reject(rebuilt(m.error));
-      else p.reject(new Error(`selftest worker: ${m.crash}`));
+      if ('done' in m) done = true;
+      else if ('trace' in m) ctx.trace(m.trace);
+      else if ('result' in m) got(m.index, m.result);
+      else if ('error' in m) got(m.index, untested(devices[m.index]!.vfioName, rebuilt(m.error)));
+      else settle.reject(new Error(`selftest worker: ${m.crash}`));
     });
-    w.on('error', failAll);
-    w.on('exit', (code) => failAll(new Error(`selftest worker exited with ${code}`)));
-    workers.set(lane, w);
-    return w;
-  };
-  return {
-    test: (dev, lane) =>
-      new Promise((resolve, reject) => {
-        const id = next++;
-        waiting.set(id, { resolve, reject });
-        const job: WorkerJob = { id, root: ctx.env.root, dev, options, verbose: ctx.verbose };
-        workerOf(lane).postMessage(job);
-      }),
-    close: async () => {
-      await Promise.all([...workers.values()].map((w) => w.terminate()));
-    },
-  };
+    w.on('error', (e) => settle.reject(e));
+    // Ended by us (terminate) once all is in, or done: anything else lost a claimed queue.
+    w.on('exit', (code) => {
+      if (!done && count < devices.length) settle.reject(new Error(`selftest worker exited with ${code}`));
+    });
+    workers.push(w);
+  }
+  try {
+    for (let q = claims.claim(); q !== null; q = claims.claim()) {
+      for (const i of queues[q]!) got(i, await testHere(ctx, io, devices[i]!, options));
+    }
+    await allIn;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
 }
 
 export async function runWith(ctx: Context, o: HealthOptions, sys?: Sys): Promise<Outcome> {
@@ -154,25 +175,14 @@ export async function runWith(ctx: Context, o: HealthOptions, sys?: Sys): Promis
   const devices: ResolvedDevice[] = [];
   for (const name of names) devices.push(await resolveVfioDevice(ctx.env, name));
   checkCount(o, devices.map((d) => d.vfioName));
-  // A fake Sys (tests) runs in this thread; the real one in worker threads.
-  const pool = sys ? null : devices.length > 1 && o.jobs > 1 ? threads(ctx, options) : null;
-  const io = { sys: sys ?? nativeSys(), trace: ctx.trace };
-  const test: Test = pool ? pool.test : (dev) => selftestDevice(io, ctx.env, dev, options);
-  let results: SelftestResult[];
-  try {
-    results = await runBounded(devices, o.jobs, (d) => (d.group === null ? `device ${d.vfioName}` : `group ${d.group}`), async (dev, lane) => {
-      try {
-        return await test(dev, lane);
-      } catch (err) {
-        // Given back to the kernel mid-test: its result says where it stopped (the worker sends it as a result).
-        if (err instanceof DeviceRemovedError) return err.result as SelftestResult;
-        if (!(err instanceof AccelError)) throw err;
-        return untested(dev.vfioName, err);
-      }
-    });
-  } finally {
-    await pool?.close();
-  }
+  const io: VfioIo = { sys: sys ?? nativeSys(), trace: ctx.trace };
+  const keyOf = (d: ResolvedDevice): string => (d.group === null ? `device ${d.vfioName}` : `group ${d.group}`);
+  const queues = queuesByKey(devices, keyOf);
+  // A fake Sys (tests) runs in this thread; the real one in this thread and worker threads.
+  const results =
+    sys || o.jobs === 1 || queues.length <= 1
+      ? await runBounded(devices, o.jobs, keyOf, (dev) => testHere(ctx, io, dev, options))
+      : await sideBySide(ctx, io, devices, queues, o.jobs, options);
   const report: SelftestReport = { schemaVersion: 1, results };
   const exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
   if (o.output !== undefined) {

@@ -56,3 +56,22 @@ export class EventWaiter {
     closeAll([() => this.sys.close(this.epfd), () => this.sys.close(this.eventfd)]);
   }
 }
+
+/**
+ * Waits up to timeoutMs for whichever of `waiters` fires first and returns
+ * it, its signals not yet consumed (drain them); null when none fired. One
+ * epoll set, made for this wait, watches all their eventfds: an interrupt
+ * that went to another vector than expected ends the wait at once instead of
+ * running out the clock on the one that stays silent.
+ */
+export function waitFirst(sys: Sys, waiters: readonly EventWaiter[], timeoutMs: number): EventWaiter | null {
+  const epfd = sys.epollCreate();
+  try {
+    for (const w of waiters) sys.epollAdd(epfd, w.eventfd, EPOLLIN);
+    const ready = sys.epollWait(epfd, waiters.length, Math.max(0, Math.ceil(timeoutMs)));
+    // The first in the caller's order among those ready: the expected vector wins a tie.
+    return waiters.find((w) => ready.includes(w.eventfd)) ?? null;
+  } finally {
+    sys.close(epfd);
+  }
+}

@@ -78,6 +78,31 @@ describe('selftest on the fake mtty', () => {
     expect(sys.fds.size).toBe(0);
   });
 
+  it('mtty keeps its first MSI eventfd: a second run skips the MSI queue at the first interrupt, on INTx, without waiting out a timeout', async () => {
+    const sys = new FakeSys({ msiKeepsFirst: true });
+    const first = stepsOf((await selftestRun(testContext(), [MDEV_FREE], { iterations: '4' }, sys)).json as SelftestReport);
+    expect(first['queue msi']).toMatchObject({ ok: true, skipped: false });
+    const out = await selftestRun(testContext(), [MDEV_FREE], { iterations: '4' }, sys);
+    const steps = stepsOf(out.json as SelftestReport);
+    expect(out.exitCode).toBe(EXIT.ok);
+    expect(steps['queue intx']).toMatchObject({ ok: true, skipped: false });
+    expect(steps['queue msi']).toMatchObject({ ok: true, skipped: true });
+    expect(steps['queue msi']!.detail).toMatch(/^skipped: mtty took the interrupt on INTx/);
+    // The INTx signal ended the wait for the first MSI: no wait ran out its timeout (it used to wait 1 s per device).
+    expect(sys.timedOutWaits).toBe(0);
+    expect(steps['restore']).toMatchObject({ ok: true });
+    expect(sys.fds.size).toBe(0);
+  });
+
+  it('the first MSI that comes on neither vector is a timeout naming the wait (--timeout, not a shorter budget)', async () => {
+    const quiet = new FakeSys({ interrupts: false });
+    const out = await selftestRun(testContext(), [MDEV_FREE], { timeout: '50ms', iterations: '2' }, quiet);
+    const steps = stepsOf(out.json as SelftestReport);
+    expect(steps['queue msi']!.detail).toBe('timed out after 0.05 s (--timeout) waiting for the msi interrupt of byte 0');
+    expect(out.exitCode).toBe(EXIT.failed);
+    expect(quiet.fds.size).toBe(0);
+  });
+
   it('--timeout takes units: 500ms, 30s, 2m, 1h; a plain number is seconds', async () => {
     const { parseTimeoutMs } = await import('../../src/selftest/options.js');
     expect([parseTimeoutMs('500ms'), parseTimeoutMs('30s'), parseTimeoutMs('2m'), parseTimeoutMs('1h'), parseTimeoutMs('1.5'), parseTimeoutMs(undefined)]).toEqual([500, 30_000, 120_000, 3_600_000, 1500, 10_000]);
@@ -238,6 +263,18 @@ describe('health: concurrency', () => {
     expect(strip(three.json as SelftestReport)).toEqual(strip(one.json as SelftestReport));
     expect((three.json as SelftestReport).results.map((r) => r.device)).toEqual([MDEV_HELD, MDEV_FREE, '0000:41:00.0']);
     expect(sys.fds.size).toBe(0);
+  });
+
+  it('queues by key keep input order; lanes sharing one claim counter take each queue exactly once, then nothing', async () => {
+    const { queuesByKey, SharedClaims } = await import('../../src/selftest/pool.js');
+    const queues = queuesByKey(['a1', 'b1', 'a2', 'c1', 'a3', 'b2'], (x) => x[0]!);
+    expect(queues).toEqual([[0, 2, 4], [1, 5], [3]]);
+    // This thread's lane and a worker's, as health makes them: the worker's view is built on the same buffer.
+    const here = new SharedClaims(queues.length);
+    const there = new SharedClaims(queues.length, here.buffer);
+    const taken = [here.claim(), there.claim(), there.claim()];
+    expect(taken).toEqual([0, 1, 2]);
+    expect([here.claim(), there.claim(), here.claim()]).toEqual([null, null, null]);
   });
 
   it('the pool: at most N at a time, results in input order, one job at a time per key', async () => {

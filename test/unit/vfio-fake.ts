@@ -40,6 +40,11 @@ export interface FakeOptions {
   reqIrq?: boolean;
   /** Start the device's removal (`unplug()`) at the Nth BAR0 pwrite or the Nth epoll_wait. */
   unplugAfter?: { pwrites?: number; waits?: number };
+  /**
+   * mtty's MSI: the first MSI eventfd is kept for the life of the device; a
+   * later one is ignored and interrupts stay on the vector wired before it.
+   */
+  msiKeepsFirst?: boolean;
 }
 
 const REQ = 4;
@@ -57,6 +62,9 @@ export class FakeSys implements Sys {
   private fcrWritten = false;
   private wired = new Map<number, number>();
   private activeIrq = -1;
+  private msiGiven = false;
+  /** epoll_waits that ended with nothing ready after waiting (a wait that ran out its timeout). */
+  timedOutWaits = 0;
   /** A delayed interrupt: the eventfd it will signal and when. */
   private due: { efd: number; at: number } | null = null;
   readonly config = Buffer.alloc(256);
@@ -163,6 +171,8 @@ export class FakeSys implements Sys {
         const index = arg.readUInt32LE(8);
         const count = arg.readUInt32LE(16);
         if (flags & IRQ_SET.DATA_EVENTFD) {
+          if (index === 1 && this.opts.msiKeepsFirst && this.msiGiven) return 0;
+          if (index === 1) this.msiGiven = true;
           this.wired.set(index, arg.readInt32LE(20));
           // The request irq is the kernel's, not the device's: it never carries the UART's interrupt.
           if (index !== REQ) this.activeIrq = index;
@@ -289,6 +299,7 @@ export class FakeSys implements Sys {
       const left = due.at - performance.now();
       if (left > timeoutMs) {
         sleep(timeoutMs);
+        this.timedOutWaits++;
         return [];
       }
       sleep(Math.max(0, left));
@@ -297,8 +308,11 @@ export class FakeSys implements Sys {
       if (e?.kind === 'eventfd') e.count++;
     }
     const now = ready();
-    if (now.length === 0 && timeoutMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(timeoutMs, 2000));
-    return now.length ? now : ready();
+    if (now.length) return now;
+    if (timeoutMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(timeoutMs, 2000));
+    const later = ready();
+    if (later.length === 0 && timeoutMs > 0) this.timedOutWaits++;
+    return later;
   }
 }
 
