@@ -7,6 +7,10 @@ export const GroupMemberSchema = z.object({
   driver: z.string().nullable(),
   class: z.string().nullable(),
   vfioBound: z.boolean(),
+  persisted: z
+    .object({ driver: z.string(), owner: z.string().nullable() })
+    .optional()
+    .describe('present only for a PCI function with a persisted binding (bind --persist): the driver and owner udev gives it back when it is added'),
 });
 
 export const GroupSchema = z.object({

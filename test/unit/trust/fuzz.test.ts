@@ -135,6 +135,10 @@ class Recording implements KernelWriter {
     this.keep(p);
     this.inner.chown(p, uid, gid);
   }
+  chmod(p: string, mode: number): void {
+    this.keep(p);
+    this.inner.chmod(p, mode);
+  }
   runHook(file: string, args: string[], stdin: string): Promise<HookRun> {
     this.keep(file);
     return this.inner.runHook(file, args, stdin);
