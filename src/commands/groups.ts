@@ -43,19 +43,16 @@ function deviceCell(d: GroupRow['devices'][number]): string {
   return `${d.name} (${d.driver ?? 'no driver'}${kept})`;
 }
 
-/** Each PCI member's persisted binding, when it has one; a malformed file is warned about and shown as none. */
-function withBindings(ctx: Context, g: IommuGroup): IommuGroup {
-  const devices = g.devices.map((d) => {
-    if (d.bus !== 'pci' || !hasBinding(ctx.env, d.name)) return d;
-    try {
-      const b = readBinding(ctx.env, d.name);
-      return b ? { ...d, persisted: { driver: b.driver, owner: b.owner } } : d;
-    } catch (err) {
-      ctx.warn((err as Error).message);
-      return d;
-    }
-  });
-  return { ...g, devices };
+/** Each member's persisted binding (null: none; a malformed file is warned about and shown as none). */
+function persistedOf(ctx: Context, d: IommuGroup['devices'][number]): GroupRow['devices'][number]['persisted'] {
+  if (d.bus !== 'pci' || !hasBinding(ctx.env, d.name)) return null;
+  try {
+    const b = readBinding(ctx.env, d.name);
+    return b ? { driver: b.driver, owner: b.owner } : null;
+  } catch (err) {
+    ctx.warn((err as Error).message);
+    return null;
+  }
 }
 
 function render(ctx: Context, groups: GroupRow[], complete: boolean): string {
@@ -82,7 +79,7 @@ function render(ctx: Context, groups: GroupRow[], complete: boolean): string {
 export async function run(ctx: Context, group: number | undefined): Promise<Outcome> {
   const found = await select(ctx, group);
   const holders = findHoldersSync(ctx.env);
-  const groups: GroupRow[] = found.map((g) => ({ ...withBindings(ctx, g), holders: holders.get(g.id) ?? [] }));
+  const groups: GroupRow[] = found.map((g) => ({ ...g, devices: g.devices.map((d) => ({ ...d, persisted: persistedOf(ctx, d) })), holders: holders.get(g.id) ?? [] }));
   const json: GroupsJson = { schemaVersion: 1, groups, holdersComplete: !holders.partial };
   return ctx.json ? { json } : { text: render(ctx, groups, !holders.partial) };
 }

@@ -148,7 +148,7 @@ async function startAuto(ctx: Context, parent: string | undefined): Promise<Plan
     done: (results) => {
       const { partitions, skipped, failed, lines, exitCode } = report(results, true);
       if (defs.length === 0) ctx.info(`no auto definitions${parent === undefined ? '' : ` for ${parent}`}: nothing to start`);
-      return { json: { schemaVersion: 1, partitions, skipped, failed }, text: lines.join('\n'), exitCode };
+      return { json: { schemaVersion: 1, partitions, skipped, failed, bindings: [] }, text: lines.join('\n'), exitCode };
     },
     // The writes go to stdout as for every dry run; what would be skipped or
     // fail says so on stderr, and the exit status is the one the run would have.

@@ -9,8 +9,8 @@ export const GroupMemberSchema = z.object({
   vfioBound: z.boolean(),
   persisted: z
     .object({ driver: z.string(), owner: z.string().nullable() })
-    .optional()
-    .describe('present only for a PCI function with a persisted binding (bind --persist): the driver and owner udev gives it back when it is added'),
+    .nullable()
+    .describe('the persisted binding of a PCI function (bind --persist): the driver and owner udev gives it back when it is added; null: none'),
 });
 
 export const GroupSchema = z.object({
