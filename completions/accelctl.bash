@@ -19,7 +19,7 @@ _accelctl_host() {
 # 0 when word $2 is an option that takes a value in command $1.
 _accelctl_valued() {
   case "$1:$2" in
-    types:--parent|types:--type|list:-p|list:--parent|list:-u|list:--uuid|topology:--near-node|topology:--near-cpu|create:--parent|create:--type|create:--uuid|create:--count|create:--attr|bind:--driver|bind:--owner|unbind:--driver|sriov:--vfs|define:-p|define:--parent|define:-t|define:--type|define:-u|define:--uuid|define:--attr|define:--jsonfile|undefine:-u|undefine:--uuid|undefine:-p|undefine:--parent|start:-p|start:--parent|start:-t|start:--type|start:-u|start:--uuid|start:--attr|stop:-u|stop:--uuid|modify:-u|modify:--uuid|modify:-p|modify:--parent|modify:-t|modify:--type|modify:--attr|modify:--del-attr|modify:--addattr|modify:--value|modify:-i|modify:--index|modify:--jsonfile|apply:-f|apply:--file|apply:-c|apply:--config|assert:-f|assert:--file|assert:-c|assert:--config|export:-o|export:--output|export:-c|export:--config|features:--output|features:--expiry|features:--label|selftest:--profile|selftest:--iterations|selftest:--timeout|selftest:--format|health:--format|health:--output|health:--expect|health:--jobs|health:--timeout|*:--root|*:--color) return 0 ;;
+    types:--parent|types:--type|list:-p|list:--parent|list:-u|list:--uuid|topology:--near-node|topology:--near-cpu|create:--parent|create:--type|create:--uuid|create:--count|create:--attr|bind:--driver|bind:--owner|unbind:--driver|sriov:--vfs|define:-p|define:--parent|define:-t|define:--type|define:-u|define:--uuid|define:--attr|define:--jsonfile|undefine:-u|undefine:--uuid|undefine:-p|undefine:--parent|start:--device|start:-p|start:--parent|start:-t|start:--type|start:-u|start:--uuid|start:--attr|stop:-u|stop:--uuid|modify:-u|modify:--uuid|modify:-p|modify:--parent|modify:-t|modify:--type|modify:--attr|modify:--del-attr|modify:--addattr|modify:--value|modify:-i|modify:--index|modify:--jsonfile|apply:-f|apply:--file|apply:-c|apply:--config|assert:-f|assert:--file|assert:-c|assert:--config|export:-o|export:--output|export:-c|export:--config|features:--output|features:--expiry|features:--label|selftest:--profile|selftest:--iterations|selftest:--timeout|selftest:--format|health:--format|health:--output|health:--expect|health:--jobs|health:--timeout|*:--root|*:--color) return 0 ;;
   esac
   return 1
 }
@@ -48,6 +48,7 @@ _accelctl_value() {
     define:--jsonfile) _accelctl_files -f ;;
     undefine:-u|undefine:--uuid) _accelctl_host live-uuids ;;
     undefine:-p|undefine:--parent) _accelctl_host parents ;;
+    start:--device) _accelctl_host pci ;;
     start:-p|start:--parent) _accelctl_host parents ;;
     start:-t|start:--type) _accelctl_host types ;;
     start:-u|start:--uuid) : ;;
@@ -95,12 +96,12 @@ _accelctl_options() {
     inspect) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     create) _accelctl_words "--parent --type --uuid --count --attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     remove) _accelctl_words "--force --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    bind) _accelctl_words "--driver --owner --force --group --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    bind) _accelctl_words "--driver --owner --force --group --persist --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     unbind) _accelctl_words "--driver --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     sriov) _accelctl_words "--vfs --autoprobe --no-autoprobe --force --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     define) _accelctl_words "-p --parent -t --type -u --uuid -a --auto --attr --jsonfile --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     undefine) _accelctl_words "-u --uuid -p --parent --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    start) _accelctl_words "--auto -p --parent -t --type -u --uuid --attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    start) _accelctl_words "--auto --device -p --parent -t --type -u --uuid --attr --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     stop) _accelctl_words "-u --uuid --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     modify) _accelctl_words "-u --uuid -p --parent -t --type -a --auto -m --manual --attr --del-attr --addattr --value --delattr -i --index --jsonfile --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     apply) _accelctl_words "-f --file -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;

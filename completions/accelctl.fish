@@ -37,7 +37,7 @@ function __accelctl_arg
         end
         switch $w
             case '-*=*'
-            case --root --color --parent --type -p -u --uuid --near-node --near-cpu --count --attr --driver --owner --vfs -t --jsonfile --del-attr --addattr --value -i --index -f --file -c --config -o --output --expiry --label --profile --iterations --timeout --format --expect --jobs
+            case --root --color --parent --type -p -u --uuid --near-node --near-cpu --count --attr --driver --owner --vfs -t --jsonfile --device --del-attr --addattr --value -i --index -f --file -c --config -o --output --expiry --label --profile --iterations --timeout --format --expect --jobs
                 set skip 1
             case '-*' '*=*'
             case '*'
@@ -65,7 +65,7 @@ complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology gro
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a create -d 'create mdev partitions'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a remove -d 'remove mdev partitions; refuses one a process holds open'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a bind -d 'hand a PCI function to a VFIO driver, remembering its previous driver'
-complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a unbind -d 'give a PCI function back to its previous driver'
+complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a unbind -d 'give a PCI function back to its previous driver, forgetting a persisted binding'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a sriov -d 'set the number of SR-IOV virtual functions of a PF'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a define -d 'save a partition definition in mdevctl\'s format (/etc/mdevctl.d/<parent>/<uuid>)'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a undefine -d 'forget a partition definition; a running partition keeps running'
@@ -103,6 +103,7 @@ complete -c accelctl -n '__fish_seen_subcommand_from bind' -l driver -x -d 'the 
 complete -c accelctl -n '__fish_seen_subcommand_from bind' -l owner -x -d 'give /dev/vfio/N to this user so it can open the device'
 complete -c accelctl -n '__fish_seen_subcommand_from bind' -l force -d 'take the device even while the host uses it (interface up, mounted)'
 complete -c accelctl -n '__fish_seen_subcommand_from bind' -l group -d 'also bind the other members of its IOMMU group that keep host drivers'
+complete -c accelctl -n '__fish_seen_subcommand_from bind' -l persist -d 'also save the binding (and --owner) in /etc/accelctl/bindings, so udev brings it back when the function is added again (a reboot)'
 complete -c accelctl -n '__fish_seen_subcommand_from bind; and __accelctl_arg 0' -a '(__accelctl_host pci)'
 complete -c accelctl -n '__fish_seen_subcommand_from unbind' -l driver -x -d 'bind to this driver instead of the remembered one'
 complete -c accelctl -n '__fish_seen_subcommand_from unbind; and __accelctl_arg 0' -a '(__accelctl_host pci)'
@@ -121,6 +122,7 @@ complete -c accelctl -n '__fish_seen_subcommand_from undefine' -s u -l uuid -x -
 complete -c accelctl -n '__fish_seen_subcommand_from undefine' -s p -l parent -x -a '(__accelctl_host parents)' -d 'only the definition under this parent'
 complete -c accelctl -n '__fish_seen_subcommand_from undefine; and __accelctl_arg 0' -a '(__accelctl_host defined-uuids)'
 complete -c accelctl -n '__fish_seen_subcommand_from start' -l auto -d 'start every definition marked auto (of --parent): for a udev rule, so saved partitions return at boot'
+complete -c accelctl -n '__fish_seen_subcommand_from start' -l device -x -a '(__accelctl_host pci)' -d 'with --auto: apply the persisted binding (bind --persist) of this PCI function instead: what the udev rule runs when it is added'
 complete -c accelctl -n '__fish_seen_subcommand_from start' -s p -l parent -x -a '(__accelctl_host parents)' -d 'parent device (transient start, or to pick one definition)'
 complete -c accelctl -n '__fish_seen_subcommand_from start' -s t -l type -x -a '(__accelctl_host types)' -d 'mdev type id (transient start)'
 complete -c accelctl -n '__fish_seen_subcommand_from start' -s u -l uuid -x -d 'a defined partition, or the UUID of a transient one (default: a random one)'

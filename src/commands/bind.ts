@@ -1,20 +1,20 @@
 /**
- * `bind DEVICE [--driver vfio-pci] [--owner USER[:GROUP]] [--force] [--group]`:
+ * `bind DEVICE [--driver vfio-pci] [--owner USER[:GROUP]] [--force] [--group] [--persist]`:
  * hands a PCI function (and with --group the rest of its IOMMU group) to a
  * VFIO driver, refusing one its host driver is using unless --force, and
- * remembering the previous driver for `unbind`.
+ * remembering the previous driver for `unbind`. --persist also saves the
+ * binding (/etc/accelctl/bindings/<addr>) so udev brings it back whenever the
+ * function is added again (a reboot): src/persist/bindings.ts.
  */
-import { statSync } from 'node:fs';
 import { planned, type Planned, type Raw } from '../command.js';
 import type { Context } from '../context.js';
-import { BusyError, NotFoundError, UsageError } from '../errors.js';
-import { resolveOwner, type Owner } from '../host/accounts.js';
+import { BusyError, UsageError } from '../errors.js';
+import { resolveOwner } from '../host/accounts.js';
 import { pciFunction } from '../sysfs/device.js';
 import { inUse } from '../host/inuse.js';
 import { readMemory } from '../host/memory.js';
-import { bindSteps, currentDriver, isVfioDriver, rememberStep, requireDriver } from '../plan/pci.js';
-import { wait, type Step } from '../plan/types.js';
-import { existsSync } from '../sysfs/attr.js';
+import { bindSteps, currentDriver, isVfioDriver, ownerSteps, rememberStep, requireDriver } from '../plan/pci.js';
+import { hasBinding, saveBindingSteps } from '../persist/bindings.js';
 import { refuseHeld } from '../host/held.js';
 import { blocker, readGroup } from '../sysfs/iommu.js';
 import { readPciSync, type PciFunction } from '../sysfs/pci.js';
@@ -34,34 +34,27 @@ async function groupBlockers(env: Env, fn: PciFunction): Promise<PciFunction[]> 
   return out;
 }
 
-function ownerSteps(env: Env, group: number | null, owner: Owner | null): Step[] {
-  if (owner === null) return [];
-  if (group === null) throw new NotFoundError('the device has no IOMMU group, so no /dev/vfio node to give --owner');
-  const node = env.path(vfioNode(group));
-  try {
-    const st = statSync(node);
-    if (st.uid === owner.uid && st.gid === owner.gid) return [];
-  } catch {
-    /* not there yet: the bind creates it */
-  }
-  return [
-    wait(`${env.kernelPath(node)} to appear`, () => existsSync(node)),
-    { kind: 'chown', path: node, uid: owner.uid, gid: owner.gid, note: `give ${env.kernelPath(node)} to ${owner.spec}` },
-  ];
-}
-
 export interface BindOptions {
   device: string;
   driver: string;
   owner: string | undefined;
   force: boolean;
   group: boolean;
+  /** --persist: save the binding so it returns when the function is added again (a reboot). */
+  persist: boolean;
 }
 
 export function parse({ args, opts }: Raw): BindOptions {
   const driver = checkDriver(typeof opts.driver === 'string' ? opts.driver : 'vfio-pci');
   if (args.length !== 1) throw new UsageError('bind takes one device');
-  return { device: args[0]!, driver, owner: typeof opts.owner === 'string' ? opts.owner : undefined, force: opts.force === true, group: opts.group === true };
+  return {
+    device: args[0]!,
+    driver,
+    owner: typeof opts.owner === 'string' ? opts.owner : undefined,
+    force: opts.force === true,
+    group: opts.group === true,
+    persist: opts.persist === true,
+  };
 }
 
 export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
@@ -86,8 +79,11 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
   const chown = ownerSteps(env, fn.iommuGroup, owner);
   // A function already on the driver stays as it is (its driver_override too): bind changes nothing there.
   const already = (t: PciFunction): boolean => t.driver === driver;
-  const steps = [...targets.flatMap((t) => (already(t) ? [] : [rememberStep(env, t), ...bindSteps(env, t, driver)])), ...chown];
-  const notes = steps.length === 0 ? [`${fn.address} is already bound to ${driver}: nothing to do`] : [];
+  // --persist saves each function it binds; the owner goes with the named one (the group's node is one for all).
+  const saving = new Map(o.persist ? targets.map((t) => [t.address, saveBindingSteps(env, t.address, { driver, owner: t === fn ? (o.owner ?? null) : null })] as const) : []);
+  const save = [...saving.values()].flat();
+  const steps = [...targets.flatMap((t) => (already(t) ? [] : [rememberStep(env, t), ...bindSteps(env, t, driver)])), ...chown, ...save];
+  const notes = steps.length === 0 ? [`${fn.address} is already bound to ${driver}${o.persist ? ', persisted' : ''}: nothing to do`] : [];
   return planned({ steps }, () => {
     const devices = targets.map((t) => {
       const moved = t.driver !== driver;
@@ -99,7 +95,8 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
         iommuGroup: t.iommuGroup,
         vfioDevice: vfioNode(t.iommuGroup),
         owner: owner && t === fn ? { uid: owner.uid, gid: owner.gid } : null,
-        changed: moved || (t === fn && chown.length > 0),
+        changed: moved || (t === fn && chown.length > 0) || (saving.get(t.address)?.length ?? 0) > 0,
+        persisted: hasBinding(env, t.address),
         stayed: !moved,
       };
     });
@@ -107,9 +104,12 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
       .map((d) => {
         const node = d.vfioDevice ? ` (${d.vfioDevice})` : '';
         const given = d.owner && chown.length > 0 ? `, ${d.vfioDevice} given to ${o.owner}` : '';
-        return d.stayed ? `${d.address}: already on ${d.driver}${node}${given}` : `${d.address}: ${d.previousDriver ?? 'no driver'} -> ${d.driver ?? 'no driver'}${node}${given}`;
+        const kept = o.persist && d.persisted ? ', persisted' : '';
+        return d.stayed
+          ? `${d.address}: already on ${d.driver}${node}${given}${kept}`
+          : `${d.address}: ${d.previousDriver ?? 'no driver'} -> ${d.driver ?? 'no driver'}${node}${given}${kept}`;
       })
       .join('\n');
     return { json: { schemaVersion: 1, devices: devices.map(({ stayed: _, ...d }) => d) }, text };
-  }, { notes });
+  }, { notes, ...(o.persist ? { files: true } : {}) });
 }

@@ -9,6 +9,7 @@ import type { GroupsOutput } from '../schemas/groups.js';
 import { findHoldersSync, holderCell, HOLDERS_PARTIAL } from '../sysfs/holders.js';
 import { groupIds, listGroups, readGroup, type IommuGroup } from '../sysfs/iommu.js';
 import { didYouMean } from '../sysfs/suggest.js';
+import { hasBinding, readBinding } from '../persist/bindings.js';
 
 export type GroupsJson = z.infer<typeof GroupsOutput>;
 type GroupRow = GroupsJson['groups'][number];
@@ -35,6 +36,25 @@ function isolation(g: GroupRow): string | null {
   return g.name === 'vfio-noiommu' ? 'emulated (vfio-noiommu)' : g.type;
 }
 
+/** `0000:81:00.0 (vfio-pci)`; a persisted binding adds `, persisted vfio-pci for alice:kvm`. */
+function deviceCell(d: GroupRow['devices'][number]): string {
+  const p = d.persisted;
+  const kept = p ? `, persisted ${p.driver}${p.owner ? ` for ${p.owner}` : ''}` : '';
+  return `${d.name} (${d.driver ?? 'no driver'}${kept})`;
+}
+
+/** Each member's persisted binding (null: none; a malformed file is warned about and shown as none). */
+function persistedOf(ctx: Context, d: IommuGroup['devices'][number]): GroupRow['devices'][number]['persisted'] {
+  if (d.bus !== 'pci' || !hasBinding(ctx.env, d.name)) return null;
+  try {
+    const b = readBinding(ctx.env, d.name);
+    return b ? { driver: b.driver, owner: b.owner } : null;
+  } catch (err) {
+    ctx.warn((err as Error).message);
+    return null;
+  }
+}
+
 function render(ctx: Context, groups: GroupRow[], complete: boolean): string {
   const style = makeStyle(ctx.color);
   if (groups.length === 0) return 'no IOMMU groups found (is the IOMMU on: intel_iommu=on / amd_iommu=on?)';
@@ -45,7 +65,7 @@ function render(ctx: Context, groups: GroupRow[], complete: boolean): string {
       { header: 'ISOLATION', value: isolation, paint: (s: string, g: GroupRow, st) => (g.name === 'vfio-noiommu' ? st.warn(s) : s) },
       { header: 'VIABLE', value: (g: GroupRow) => (g.viable ? 'yes' : 'no'), paint: (s: string, g: GroupRow, st) => (g.viable ? st.ok(s) : st.bad(s)) },
       { header: 'VFIO', value: (g: GroupRow) => (g.vfioNodeExists ? g.vfioDevice : null) },
-      { header: 'DEVICES', value: (g: GroupRow) => g.devices.map((d) => `${d.name} (${d.driver ?? 'no driver'})`).join(', ') },
+      { header: 'DEVICES', value: (g: GroupRow) => g.devices.map(deviceCell).join(', ') },
       { header: 'HOLDERS', value: (g: GroupRow) => holderCell(g.holders), paint: (s: string, _g: GroupRow, st) => st.warn(s) },
     ],
     style,
@@ -59,7 +79,7 @@ function render(ctx: Context, groups: GroupRow[], complete: boolean): string {
 export async function run(ctx: Context, group: number | undefined): Promise<Outcome> {
   const found = await select(ctx, group);
   const holders = findHoldersSync(ctx.env);
-  const groups: GroupRow[] = found.map((g) => ({ ...g, holders: holders.get(g.id) ?? [] }));
+  const groups: GroupRow[] = found.map((g) => ({ ...g, devices: g.devices.map((d) => ({ ...d, persisted: persistedOf(ctx, d) })), holders: holders.get(g.id) ?? [] }));
   const json: GroupsJson = { schemaVersion: 1, groups, holdersComplete: !holders.partial };
   return ctx.json ? { json } : { text: render(ctx, groups, !holders.partial) };
 }

@@ -5,17 +5,27 @@
  * `start --auto [--parent P]` starts every definition marked auto (of P): what
  * a udev rule runs when a parent registers, so saved partitions come back
  * after a reboot (mdevctl's start-parent-mdevs).
+ * `start --auto --device ADDR` applies the persisted binding of one PCI
+ * function (`bind --persist`): what the udev rule runs when the function is
+ * added, so a binding and its owner come back after a reboot (driverctl's job).
  */
 import { randomUUID } from 'node:crypto';
 import { planned, type PartResult, type Planned, type Raw } from '../command.js';
 import type { Context } from '../context.js';
-import { AccelError, EXIT, NotFoundError, UsageError, type ExitCode } from '../errors.js';
+import { AccelError, BusyError, EXIT, NotFoundError, UsageError, type ExitCode } from '../errors.js';
 import { createdPartitions, planCreate, type CreatedPartition, type CreatePlan, type CreateRequest } from '../plan/mdev.js';
 import { attrsOf, oneUuid, optString, optParent } from '../persist/args.js';
 import { oneDefinition } from '../persist/select.js';
 import { definitionHook, listDefinitions, type Attr, type Definition } from '../persist/store.js';
 import { parentNames } from '../sysfs/mdev.js';
-import { checkName } from '../validate.js';
+import { checkBdf, checkName } from '../validate.js';
+import { vfioNode } from '../env.js';
+import { resolveOwner } from '../host/accounts.js';
+import { refuseHeld } from '../host/held.js';
+import { inUse } from '../host/inuse.js';
+import { readBinding } from '../persist/bindings.js';
+import { bindSteps, currentDriver, isVfioDriver, ownerSteps, rememberStep, requireDriver } from '../plan/pci.js';
+import { pciFunction } from '../sysfs/device.js';
 
 interface StartArgs {
   uuid: string | undefined;
@@ -24,17 +34,23 @@ interface StartArgs {
   extra: Attr[];
 }
 
-export type StartOptions = ({ auto: false } & StartArgs) | { auto: true; parent: string | undefined };
+export type StartOptions = ({ auto: false } & StartArgs) | { auto: true; parent: string | undefined; device?: undefined } | { auto: true; device: string; parent?: undefined };
 
 /** Every argument checked before the root check and the lock, so bad input is exit 2 for anyone. */
 export function parse({ args, opts }: Raw): StartOptions {
+  const device = optString(opts, 'device');
   if (opts.auto === true) {
     const extra = ['type', 'uuid', 'attr'].filter((k) => opts[k] !== undefined).map((k) => `--${k}`);
     if (args.length > 0 || extra.length > 0) {
-      throw new UsageError(`start --auto starts the saved auto definitions and takes only --parent (got ${[...args, ...extra].join(' ')})`);
+      throw new UsageError(`start --auto starts the saved auto definitions and takes only --parent or --device (got ${[...args, ...extra].join(' ')})`);
+    }
+    if (device !== undefined) {
+      if (opts.parent !== undefined) throw new UsageError('start --auto takes --parent (definitions) or --device (a persisted binding), not both');
+      return { auto: true, device: checkBdf(device) };
     }
     return { auto: true, parent: optParent(opts) };
   }
+  if (device !== undefined) throw new UsageError('start --device applies a persisted binding and needs --auto', 'accelctl start --auto --device ADDR');
   const t = optString(opts, 'type');
   return {
     auto: false,
@@ -64,6 +80,7 @@ async function request(ctx: Context, a: StartArgs): Promise<CreateRequest & { de
 }
 
 export async function run(ctx: Context, o: StartOptions): Promise<Planned> {
+  if (o.auto && o.device !== undefined) return startBinding(ctx, o.device);
   if (o.auto) return startAuto(ctx, o.parent);
   const { def, ...req } = await request(ctx, o);
   const created = await planCreate(ctx.env, req);
@@ -130,7 +147,7 @@ async function startAuto(ctx: Context, parent: string | undefined): Promise<Plan
     done: (results) => {
       const { partitions, skipped, failed, lines, exitCode } = report(results, true);
       if (defs.length === 0) ctx.info(`no auto definitions${parent === undefined ? '' : ` for ${parent}`}: nothing to start`);
-      return { json: { schemaVersion: 1, partitions, skipped, failed }, text: lines.join('\n'), exitCode };
+      return { json: { schemaVersion: 1, partitions, skipped, failed, bindings: [] }, text: lines.join('\n'), exitCode };
     },
     // The writes go to stdout as for every dry run; what would be skipped or
     // fail says so on stderr, and the exit status is the one the run would have.
@@ -148,3 +165,58 @@ const failure = (d: Definition, err: AccelError): { uuid: string; parent: string
   error: err.message,
   exitCode: err.exitCode,
 });
+
+/**
+ * `--auto --device ADDR`: the persisted binding of one PCI function
+ * (src/persist/bindings.ts) applied: driver_override set to its driver, the
+ * function moved there (unbound from whatever the kernel gave it when it was
+ * added, then drivers_probe), and /dev/vfio/N given to the saved owner with
+ * mode 0660. What the udev rule runs on the function's `add` event, as
+ * driverctl's rule does with /etc/driverctl.d. The same refusals as `bind`
+ * (a host driver in use, a VFIO device held open); the IOMMU group is not
+ * checked: at boot its other members come one event at a time, each bringing
+ * its own persisted binding.
+ */
+async function startBinding(ctx: Context, device: string): Promise<Planned> {
+  const { env } = ctx;
+  const fn = pciFunction(env, device, 'start --auto --device');
+  const saved = readBinding(env, fn.address);
+  const none = { schemaVersion: 1, partitions: [], skipped: [], failed: [], bindings: [] };
+  if (saved === null) {
+    return planned({ steps: [] }, () => {
+      ctx.info(`${fn.address} has no persisted binding: nothing to do`);
+      return { json: none, text: '' };
+    });
+  }
+  const { driver } = saved;
+  requireDriver(env, driver);
+  const owner = saved.owner === null ? null : resolveOwner(env, saved.owner);
+  if (isVfioDriver(fn.driver) && fn.driver !== driver) await refuseHeld(env, fn.address, fn.iommuGroup, 'stop the process first: taking the device off its driver now would block until it lets go');
+  if (fn.driver !== driver) {
+    const busy = inUse(env, fn);
+    if (busy.length > 0) throw new BusyError(`${fn.address} (${fn.driver}) is in use by the host: ${busy.join('; ')}`, 'stop using it, then run this again (or bind --force)');
+  }
+  // A host driver it came up on is what unbind gives it back to (bind's memory, a step before the move); none: unbind lets the kernel probe again.
+  const remember = fn.driver !== driver && fn.driver !== null ? [rememberStep(env, fn)] : [];
+  const steps = [...remember, ...bindSteps(env, fn, driver), ...ownerSteps(env, fn.iommuGroup, owner)];
+  const notes = steps.length === 0 ? [`${fn.address} is already on ${driver} as persisted: nothing to do`] : [];
+  return planned({ steps }, () => {
+    const now = currentDriver(env, fn.address);
+    const node = vfioNode(fn.iommuGroup);
+    const binding = {
+      address: fn.address,
+      driver: now,
+      previousDriver: fn.driver,
+      iommuGroup: fn.iommuGroup,
+      vfioDevice: node,
+      owner: owner ? { uid: owner.uid, gid: owner.gid } : null,
+      changed: steps.length > 0,
+      persisted: true,
+    };
+    const given = owner && steps.some((s) => s.kind === 'chown') ? `, ${node} given to ${saved.owner}` : '';
+    const text = fn.driver !== driver
+      ? `${fn.address}: ${fn.driver ?? 'no driver'} -> ${now ?? 'no driver'}${node ? ` (${node})` : ''}${given} (persisted binding)`
+      : `${fn.address}: already on ${now}${node ? ` (${node})` : ''}${given} (persisted binding)`;
+    return { json: { ...none, bindings: [binding] }, text };
+  }, { notes });
+}

@@ -104,6 +104,7 @@ export const TABLE: readonly CommandSpec[] = [
       { flags: '--owner <user[:group]>', description: 'give /dev/vfio/N to this user so it can open the device' },
       { flags: '--force', description: 'take the device even while the host uses it (interface up, mounted)' },
       { flags: '--group', description: 'also bind the other members of its IOMMU group that keep host drivers' },
+      { flags: '--persist', description: 'also save the binding (and --owner) in /etc/accelctl/bindings, so udev brings it back when the function is added again (a reboot)' },
     ],
     mutates: true,
     load: () => import('./bind.js'),
@@ -111,7 +112,7 @@ export const TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'unbind',
-    summary: 'give a PCI function back to its previous driver',
+    summary: 'give a PCI function back to its previous driver, forgetting a persisted binding',
     args: [{ name: '<device>', description: DEVICE_PCI }],
     options: [{ flags: '--driver <driver>', description: 'bind to this driver instead of the remembered one' }],
     mutates: true,
@@ -167,6 +168,7 @@ export const TABLE: readonly CommandSpec[] = [
     args: [{ name: '[uuid]', description: 'a defined partition' }],
     options: [
       { flags: '--auto', description: 'start every definition marked auto (of --parent): for a udev rule, so saved partitions return at boot' },
+      { flags: '--device <device>', description: 'with --auto: apply the persisted binding (bind --persist) of this PCI function instead: what the udev rule runs when it is added' },
       { flags: '-p, --parent <parent>', description: 'parent device (transient start, or to pick one definition)' },
       { flags: '-t, --type <type>', description: 'mdev type id (transient start)' },
       { flags: '-u, --uuid <uuid>', description: 'a defined partition, or the UUID of a transient one (default: a random one)' },

@@ -28,7 +28,7 @@ type ArgModel = CommandModel['arguments'][number];
 const NONE: Value = { kind: 'none' };
 
 /** Option values read from the host, by long option name. */
-const HOST_OPTIONS: Record<string, CompleteKind> = { '--parent': 'parents', '--type': 'types', '--uuid': 'live-uuids' };
+const HOST_OPTIONS: Record<string, CompleteKind> = { '--parent': 'parents', '--type': 'types', '--uuid': 'live-uuids', '--device': 'pci' };
 /** Commands whose --uuid names a new partition: no existing UUID fits. */
 const NEW_UUID: ReadonlySet<string> = new Set(['create', 'start']);
 /** Positional arguments read from the host: by `command argument`, else by argument name. */

@@ -9,7 +9,7 @@ export function describeStep(ctx: Context, step: Plan['steps'][number]): string 
     case 'write':
       return `write ${k(step.path)} <- ${JSON.stringify(step.value)}`;
     case 'chown':
-      return `chown ${k(step.path)} ${step.uid}:${step.gid}`;
+      return `chown ${k(step.path)} ${step.uid}:${step.gid}${step.mode === undefined ? '' : ` mode ${step.mode.toString(8).padStart(4, '0')}`}`;
     case 'wait':
       return `wait  ${step.what}`;
     case 'file':
@@ -23,7 +23,7 @@ const filesOf = (ctx: Context, plan: Plan) =>
 export function dryRunOutcome(ctx: Context, plan: Plan): Outcome {
   const writes = plan.steps.flatMap((s) => (s.kind === 'write' ? [{ path: ctx.env.kernelPath(s.path), value: s.value }] : []));
   const chowns = plan.steps.flatMap((s) =>
-    s.kind === 'chown' ? [{ path: ctx.env.kernelPath(s.path), uid: s.uid, gid: s.gid }] : [],
+    s.kind === 'chown' ? [{ path: ctx.env.kernelPath(s.path), uid: s.uid, gid: s.gid, ...(s.mode === undefined ? {} : { mode: s.mode }) }] : [],
   );
   ctx.info(`dry run: ${writes.length} write${writes.length === 1 ? '' : 's'} planned, nothing changed`);
   // Callouts are not run in a dry run (they may act on the host): they are printed where they would run.

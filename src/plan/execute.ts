@@ -73,6 +73,7 @@ async function runStep(ctx: Context, kernel: KernelWriter, step: Step): Promise<
     case 'chown':
       try {
         kernel.chown(step.path, step.uid, step.gid);
+        if (step.mode !== undefined) kernel.chmod(step.path, step.mode);
       } catch (err) {
         throw fromErrno('chown', env.kernelPath(step.path), err);
       }

@@ -3,8 +3,9 @@
  * driver_override, unbind from the current driver, drivers_probe, and wait
  * for the driver link. Each step's undo puts back what it changed.
  */
-import { existsSync } from 'node:fs';
-import { under, type Env, type HostPath } from '../env.js';
+import { existsSync, statSync } from 'node:fs';
+import { under, vfioNode, type Env, type HostPath } from '../env.js';
+import type { Owner } from '../host/accounts.js';
 import { NotFoundError } from '../errors.js';
 import { readLinkNameSync } from '../sysfs/attr.js';
 import { pciDir, type PciFunction } from '../sysfs/pci.js';
@@ -90,3 +91,27 @@ export const rememberStep = (env: Env, fn: PciFunction): FileStep =>
 
 /** unbind: forget what bind remembered (the last step, once the function is back). */
 export const forgetStep = (env: Env, address: string): FileStep => memoryStep(env, address, null, `forget the previous driver of ${address}`);
+
+/** /dev/vfio/N given to an owner: user and group, and mode 0660 so the group may open it too. */
+export const OWNER_MODE = 0o660;
+
+/**
+ * Gives the function's /dev/vfio/N to `owner` (none when owner is null, or
+ * the node is already theirs with mode 0660). The node may not exist yet (a
+ * bind in the same plan creates it): the plan waits for it first.
+ */
+export function ownerSteps(env: Env, group: number | null, owner: Owner | null): Step[] {
+  if (owner === null) return [];
+  if (group === null) throw new NotFoundError('the device has no IOMMU group, so no /dev/vfio node to give --owner');
+  const node = env.path(vfioNode(group));
+  try {
+    const st = statSync(node);
+    if (st.uid === owner.uid && st.gid === owner.gid && (st.mode & 0o777) === OWNER_MODE) return [];
+  } catch {
+    /* not there yet: the bind creates it */
+  }
+  return [
+    wait(`${env.kernelPath(node)} to appear`, () => existsSync(node)),
+    { kind: 'chown', path: node, uid: owner.uid, gid: owner.gid, mode: OWNER_MODE, note: `give ${env.kernelPath(node)} to ${owner.spec} (mode 0660)` },
+  ];
+}

@@ -36,6 +36,8 @@ export interface ChownStep {
   path: HostPath;
   uid: number;
   gid: number;
+  /** Permission bits set after the chown (0o660: the owner's group may open it too); absent: left as they are. */
+  mode?: number;
   note: string;
   undo?: Undo;
 }

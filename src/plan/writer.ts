@@ -4,7 +4,7 @@
  * double that also plays the kernel's part (a fixture tree's `create` is a
  * plain file, so writing it makes no device appear).
  */
-import { chownSync, closeSync, constants, openSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, openSync, writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 
 export type BoundedResult = { state: 'done' } | { state: 'failed'; errno: string } | { state: 'pending' };
@@ -22,6 +22,8 @@ export interface KernelWriter {
   /** A write that may block in the kernel: give up waiting after `ms`, leaving it to finish alone. */
   writeBounded(path: string, value: string, ms: number): Promise<BoundedResult>;
   chown(path: string, uid: number, gid: number): void;
+  /** The permission bits of a device node (/dev/vfio/N given to an owner: 0660). */
+  chmod(path: string, mode: number): void;
   /** Runs one of mdevctl's callout or notifier executables with `stdin`; one that outlives its time is killed (its process group). */
   runHook(file: string, args: string[], stdin: string): Promise<HookRun>;
 }
@@ -133,6 +135,7 @@ export const fsWriter: KernelWriter = {
   write: writeOnce,
   writeBounded: writeInChild,
   chown: chownSync,
+  chmod: chmodSync,
   runHook: (file, args, stdin) => runHook(file, args, stdin, HOOK_TIMEOUT_MS),
 };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { nullableInt, pciAddress, schemaVersion } from './common.js';
 import { DryRunOutput } from './dryrun.js';
+import { PersistDryRun } from './define.js';
 
 export const BoundDevice = z.object({
   address: pciAddress,
@@ -10,6 +11,8 @@ export const BoundDevice = z.object({
   vfioDevice: z.string().nullable().describe('/dev/vfio/<group>'),
   owner: z.object({ uid: z.number().int(), gid: z.number().int() }).nullable().describe('owner given to the /dev/vfio node'),
   changed: z.boolean().describe('false when it was already as asked (an idempotent bind)'),
+  persisted: z.boolean().describe('a persisted binding (/etc/accelctl/bindings/<address>, bind --persist) brings it back when the function is added again'),
 });
 
-export const BindOutput = z.union([z.object({ schemaVersion, devices: z.array(BoundDevice) }), DryRunOutput]);
+/** A dry run of bind --persist lists the binding file too (PersistDryRun). */
+export const BindOutput = z.union([z.object({ schemaVersion, devices: z.array(BoundDevice) }), PersistDryRun, DryRunOutput]);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { nullableInt, schemaVersion, uuid } from './common.js';
 import { DryRunOutput } from './dryrun.js';
+import { BoundDevice } from './bind.js';
 
 export const CreatedPartition = z.object({
   uuid,
@@ -26,6 +27,7 @@ export const StartOutput = z.union([
       failed: z
         .array(z.object({ uuid, parent: z.string(), type: z.string(), error: z.string(), exitCode: z.number().int() }))
         .describe('could not start (undone); the exit status is the first one\'s'),
+      bindings: z.array(BoundDevice).optional().describe('start --auto --device: the persisted binding applied (empty: the function has none)'),
     }),
   DryRunOutput,
 ]);

@@ -6,7 +6,14 @@ export const DryRunOutput = z.object({
   schemaVersion,
   dryRun: z.literal(true),
   writes: z.array(z.object({ path: z.string().describe('kernel path of the sysfs file'), value: z.string().describe('the exact bytes') })),
-  chowns: z.array(z.object({ path: z.string(), uid: z.number().int(), gid: z.number().int() })),
+  chowns: z.array(
+    z.object({
+      path: z.string(),
+      uid: z.number().int(),
+      gid: z.number().int(),
+      mode: z.number().int().optional().describe('permission bits set after the chown (432 = 0660); absent: left as they are'),
+    }),
+  ),
   files: z
     .array(z.object({ path: z.string().describe('kernel path of the file'), content: z.string().nullable().describe('null: the file is deleted') }))
     .optional()

@@ -7,6 +7,10 @@ export const GroupMemberSchema = z.object({
   driver: z.string().nullable(),
   class: z.string().nullable(),
   vfioBound: z.boolean(),
+  persisted: z
+    .object({ driver: z.string(), owner: z.string().nullable() })
+    .nullable()
+    .describe('the persisted binding of a PCI function (bind --persist): the driver and owner udev gives it back when it is added; null: none'),
 });
 
 export const GroupSchema = z.object({

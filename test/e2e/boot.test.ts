@@ -1,6 +1,8 @@
 // The boot path on the real 6.1 kernel, without calling accelctl by hand:
 // contrib/install.sh installs the udev rule, the host's own systemd-udevd
-// runs in the guest, mtty is reloaded, and udev starts the auto definitions.
+// runs in the guest, mtty is reloaded, and udev starts the auto definitions;
+// an edu bound with `bind --persist` is removed and re-added (as at a reboot)
+// and udev hands it back to vfio-pci with its owner.
 // The guest boots as on an operator's host that has the sandbox kernel's
 // linux-headers package installed (a real /lib/modules/<kver> on the host
 // root), so every CI run also proves the guest still finds its modules there.
@@ -18,11 +20,27 @@ const AUTO1 = 'b0070000-0000-4000-8000-000000000001';
 const AUTO2 = 'b0070000-0000-4000-8000-000000000002';
 const MANUAL = 'b0070000-0000-4000-8000-000000000003';
 const UDEVD = '/lib/systemd/systemd-udevd';
+const EDU = '0000:81:00.0';
 
 let guest: Guest;
 const out = (script: string, timeoutMs = 120_000): Promise<string> => guestOut(guest, script, { timeoutMs });
 const ax = (args: string[]): Promise<RunResult> => guest.accelctl(args, { timeoutMs: 120_000 });
 const live = async (): Promise<string[]> => (await out('ls /sys/bus/mdev/devices')).split('\n').filter(Boolean).sort();
+/**
+ * The host's systemd-udevd, in the background: it needs a writable /run/udev
+ * (the guest's /run is a tmpfs); debug logging, so its log shows which program
+ * each event ran. Its control socket appears a moment after it starts: wait
+ * for that. Stop it with `udevadm control --exit`.
+ */
+const startUdevd = (log: string): Promise<string> =>
+  out(
+    `test -x ${UDEVD} && mkdir -p /run/udev && (setsid ${UDEVD} --debug >${log} 2>&1 &) && ` +
+      `i=0; until udevadm control --ping 2>/dev/null; do i=$((i+1)); [ $i -lt 240 ] || { cat ${log}; exit 1; }; sleep 0.5; done`,
+  );
+/** The function removed from the bus and found again by a rescan, as at a reboot; udev's events for it handled. */
+const readd = (bdf: string): Promise<string> =>
+  out(`echo 1 > /sys/bus/pci/devices/${bdf}/remove && echo 1 > /sys/bus/pci/rescan && test -e /sys/bus/pci/devices/${bdf} && udevadm settle --timeout=120`, 180_000);
+const driverOf = (bdf: string): Promise<string> => out(`basename "$(readlink /sys/bus/pci/devices/${bdf}/driver)" 2>/dev/null || true`);
 
 describe('boot path: udev starts the auto definitions (host with /lib/modules/<kver>)', () => {
   beforeAll(async () => {
@@ -52,6 +70,7 @@ describe('boot path: udev starts the auto definitions (host with /lib/modules/<k
     const rule = await out('cat /etc/udev/rules.d/60-accelctl.rules');
     const run = `/usr/bin/env ACCELCTL_LOCK_TIMEOUT=120 ${await out('command -v node')} ${ACCELCTL_BIN.includes(' ') ? `'${ACCELCTL_BIN}'` : ACCELCTL_BIN} start --auto --parent %k`;
     expect(rule).toContain(`ACTION=="change", ENV{MDEV_STATE}=="registered", TEST=="/etc/mdevctl.d/$kernel", RUN+="${run}"`);
+    expect(rule).toContain(`ACTION=="add", SUBSYSTEM=="pci", TEST=="/etc/accelctl/bindings/$kernel", RUN+="${run.replace('--parent', '--device')}"`);
     expect(await out('grep ^ExecStart= /etc/systemd/system/accelctl-auto.service')).toMatch(/^ExecStart=\S*node .*accelctl"? start --auto$/);
   });
 
@@ -65,13 +84,7 @@ describe('boot path: udev starts the auto definitions (host with /lib/modules/<k
       expect(r.code, r.stderr).toBe(0);
     }
     expect(await live()).toEqual([]);
-    // udevd needs a writable /run/udev (the guest's /run is a tmpfs); it runs
-    // with debug logging so the log shows which program each event ran.
-    // Its control socket appears a moment after it starts: wait for that.
-    await out(
-      `test -x ${UDEVD} && mkdir -p /run/udev && (setsid ${UDEVD} --debug >/run/udevd.log 2>&1 &) && ` +
-        'i=0; until udevadm control --ping 2>/dev/null; do i=$((i+1)); [ $i -lt 240 ] || { cat /run/udevd.log; exit 1; }; sleep 0.5; done',
-    );
+    await startUdevd('/run/udevd.log');
     try {
       await out('rmmod mtty && modprobe mtty && udevadm settle --timeout=300', 360_000);
       const started = await live();
@@ -85,6 +98,43 @@ describe('boot path: udev starts the auto definitions (host with /lib/modules/<k
       const runs = log.split('\n').filter((l) => l.includes('start --auto --parent mtty'));
       expect(runs.some((l) => /succeeded/.test(l)), runs.join('\n')).toBe(true);
       expect(runs.filter((l) => /failed/.test(l))).toEqual([]);
+    } finally {
+      await guest.sh('udevadm control --exit');
+    }
+  });
+
+  it('bind --persist: a removed and re-added edu is given back to vfio-pci and its owner (mode 0660) by udev; after unbind it comes back with no driver', async () => {
+    expect(await driverOf(EDU)).toBe('');
+    const b = await ax(['bind', EDU, '--persist', '--owner', 'nobody:sandbox']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(await out(`cat /etc/accelctl/bindings/${EDU}`)).toBe('{"driver":"vfio-pci","owner":"nobody:sandbox"}');
+    await startUdevd('/run/udevd-bind.log');
+    try {
+      await readd(EDU);
+      // Back on vfio-pci, its override set, and /dev/vfio/N (maybe a new N) given to nobody:sandbox with mode 0660...
+      expect(await driverOf(EDU)).toBe('vfio-pci');
+      expect(await out(`cat /sys/bus/pci/devices/${EDU}/driver_override`)).toBe('vfio-pci');
+      const group = await out(`basename $(readlink /sys/bus/pci/devices/${EDU}/iommu_group)`);
+      expect(await out(`stat -c '%U:%G %a' /dev/vfio/${group}`)).toBe('nobody:sandbox 660');
+      // ...so a member of the group opens it.
+      const opened = await guest.sh(`exec 3</dev/vfio/${group} && echo opened`, { user: 'sandbox' });
+      expect(opened.stdout.trim(), opened.stderr).toBe('opened');
+      // udev ran it, through the installed rule, successfully.
+      const runs = (await out('cat /run/udevd-bind.log')).split('\n').filter((l) => l.includes(`start --auto --device ${EDU}`));
+      expect(runs.some((l) => /succeeded/.test(l)), runs.join('\n')).toBe(true);
+      expect(runs.filter((l) => /failed/.test(l))).toEqual([]);
+      expect((await ax(['groups', group])).stdout).toContain(`${EDU} (vfio-pci, persisted vfio-pci for nobody:sandbox)`);
+
+      // unbind forgets it: re-added again, the edu keeps no driver (it has no host driver) and udev runs nothing for it.
+      const u = await ax(['unbind', EDU]);
+      expect(u.code, u.stderr).toBe(0);
+      expect(u.stdout).toContain('persisted binding forgotten');
+      expect(await out(`test -e /etc/accelctl/bindings/${EDU} && echo kept || echo gone`)).toBe('gone');
+      await out(': > /run/udevd-bind.log');
+      await readd(EDU);
+      expect(await driverOf(EDU)).toBe('');
+      expect(await out(`cat /sys/bus/pci/devices/${EDU}/driver_override`)).toBe('(null)');
+      expect(await out(`grep -c 'start --auto --device' /run/udevd-bind.log || true`)).toBe('0');
     } finally {
       await guest.sh('udevadm control --exit');
     }

@@ -92,7 +92,7 @@ describe('bind of a function already on vfio-pci', () => {
     expect(snapshot()).toEqual(before);
     const j = ax(t.root, ['bind', EDU, '--json']);
     expect(j.code).toBe(0);
-    expect(JSON.parse(j.stdout).devices).toEqual([{ address: EDU, driver: 'vfio-pci', previousDriver: null, iommuGroup: 12, vfioDevice: '/dev/vfio/12', owner: null, changed: false }]);
+    expect(JSON.parse(j.stdout).devices).toEqual([{ address: EDU, driver: 'vfio-pci', previousDriver: null, iommuGroup: 12, vfioDevice: '/dev/vfio/12', owner: null, changed: false, persisted: false }]);
     expect(snapshot()).toEqual(before);
   });
 

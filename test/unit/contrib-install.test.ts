@@ -48,6 +48,8 @@ describe('contrib/install.sh', () => {
     expect(rules).toEqual([
       `ACTION=="change", ENV{MDEV_STATE}=="registered", TEST=="/etc/mdevctl.d/$kernel", RUN+="${run}"`,
       `ACTION=="add", SUBSYSTEM!="module", TEST=="/etc/mdevctl.d/$kernel", RUN+="${run}"`,
+      // bind --persist: the function's saved binding applied when it is added.
+      `ACTION=="add", SUBSYSTEM=="pci", TEST=="/etc/accelctl/bindings/$kernel", RUN+="${run.replace('--parent', '--device')}"`,
     ]);
     expect(read(UNIT)).toContain(`\nExecStart="${tools}/node" "${tools}/accelctl" start --auto\n`);
     expect(read(UNIT)).toContain('\nType=oneshot\n');

@@ -35,3 +35,4 @@ const kernel = new FakeKernel(env, Math.max(99, ...groups) + 1);
 fsWriter.write = (p, v) => kernel.write(p, v);
 fsWriter.writeBounded = (p, v, ms) => kernel.writeBounded(p, v, ms);
 fsWriter.chown = (p, uid, gid) => kernel.chown(p, uid, gid);
+fsWriter.chmod = (p, mode) => kernel.chmod(p, mode);

@@ -42,7 +42,7 @@ describe('bind', () => {
     expect(driverOf(h, EDU)).toBe('vfio-pci');
     expect(out.json).toEqual({
       schemaVersion: 1,
-      devices: [{ address: EDU, driver: 'vfio-pci', previousDriver: null, iommuGroup: 10, vfioDevice: '/dev/vfio/10', owner: null, changed: true }],
+      devices: [{ address: EDU, driver: 'vfio-pci', previousDriver: null, iommuGroup: 10, vfioDevice: '/dev/vfio/10', owner: null, changed: true, persisted: false }],
     });
     expect(BindOutput.safeParse(out.json).success).toBe(true);
     const memFile = `${h.root}/run/accelctl/bind/${EDU}.json`;
@@ -56,7 +56,7 @@ describe('bind', () => {
       { path: '/sys/bus/pci/drivers/vfio-pci/unbind', value: EDU },
     ]);
     expect(driverOf(h, EDU)).toBeNull();
-    expect(back.json).toEqual({ schemaVersion: 1, devices: [{ address: EDU, driver: null, previousDriver: 'vfio-pci', changed: true }] });
+    expect(back.json).toEqual({ schemaVersion: 1, devices: [{ address: EDU, driver: null, previousDriver: 'vfio-pci', changed: true, forgot: false }] });
     expect(UnbindOutput.safeParse(back.json).success).toBe(true);
     expect(fs.existsSync(memFile)).toBe(false);
   });

@@ -19,6 +19,7 @@ const errno = (code: string) => Object.assign(new Error(code), { code });
 export class FakeKernel implements KernelWriter {
   readonly log: Written[] = [];
   readonly chowns: { path: string; uid: number; gid: number }[] = [];
+  readonly chmods: { path: string; mode: number }[] = [];
   /** kernel path -> errno to fail that write with. */
   readonly failures = new Map<string, string>();
   /** kernel paths whose bounded write stays blocked (a held mdev's remove). */
@@ -73,6 +74,12 @@ export class FakeKernel implements KernelWriter {
 
   chown(hostPath: string, uid: number, gid: number): void {
     this.chowns.push({ path: this.env.kernelPath(hostPath), uid, gid });
+  }
+
+  /** Recorded, and applied to the fixture's node (a plain file), so a second run sees the mode. */
+  chmod(hostPath: string, mode: number): void {
+    this.chmods.push({ path: this.env.kernelPath(hostPath), mode });
+    fs.chmodSync(hostPath, mode);
   }
 
   private react(hostPath: string, value: string): void {

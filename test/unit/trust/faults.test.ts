@@ -43,6 +43,9 @@ class Failing implements KernelWriter {
   chown(p: string, uid: number, gid: number): void {
     this.inner.chown(p, uid, gid);
   }
+  chmod(p: string, mode: number): void {
+    this.inner.chmod(p, mode);
+  }
   runHook(file: string, args: string[], stdin: string): Promise<HookRun> {
     return this.inner.runHook(file, args, stdin);
   }

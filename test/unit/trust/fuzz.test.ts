@@ -135,6 +135,10 @@ class Recording implements KernelWriter {
     this.keep(p);
     this.inner.chown(p, uid, gid);
   }
+  chmod(p: string, mode: number): void {
+    this.keep(p);
+    this.inner.chmod(p, mode);
+  }
   runHook(file: string, args: string[], stdin: string): Promise<HookRun> {
     this.keep(file);
     return this.inner.runHook(file, args, stdin);
@@ -231,6 +235,8 @@ function checkTree(r: Ran, before: Snapshot, after: Snapshot): void {
     if (REPORT_FILES[spec.name]?.some((d) => rel.startsWith(d) || d.startsWith(`${rel}/`))) return true;
     if (!spec.mutates) return false;
     if (rel.startsWith('sys/') || rel.startsWith('dev/vfio/') || rel.startsWith('run/accelctl/')) return true;
+    // Persisted bindings: bind --persist saves them, unbind forgets them.
+    if ((spec.name === 'bind' || spec.name === 'unbind') && (rel === 'etc/accelctl' || rel.startsWith('etc/accelctl/bindings'))) return true;
     return DEFINITION_OWNERS.has(spec.name) && rel.startsWith('etc/mdevctl.d/');
   };
   const outside = diff.filter((p) => !allowed(p));
