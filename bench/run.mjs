@@ -108,6 +108,7 @@ if (want('shim')) sandboxBench('shim.mjs');
 if (want('lifecycle')) sandboxBench('lifecycle.mjs');
 if (want('health')) sandboxBench('health.mjs');
 if (want('parallel-boot')) sandboxBench('parallel-boot.mjs');
+if (want('bounded')) sandboxBench('bounded-writer.mjs');
 
 console.log('\nsummary:');
 for (const r of results) console.log(`  ${r.bench}: ${r.ratio !== undefined ? r.ratio.toFixed(2) + 'x' : ''} ${r.ok ? 'within target' : 'MISSED target'}`);
