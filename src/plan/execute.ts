@@ -188,5 +188,13 @@ async function runSteps(ctx: Context, kernel: KernelWriter, plan: Plan, signal?:
       throw new PlanError(err, undone, notUndone);
     }
   }
+  // A signal during the last step (or its wait) still undoes the run.
+  if (signal !== undefined) {
+    await loopTurn();
+    if (signal.aborted) {
+      const { undone, notUndone } = await rollback(ctx, kernel, done);
+      throw new PlanError(interruptedBy(signal), undone, notUndone);
+    }
+  }
   return { pending };
 }

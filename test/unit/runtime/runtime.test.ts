@@ -315,6 +315,25 @@ describe('signals during a mutating run', () => {
     for (const n of ['a', 'b', 'c']) expect(fs.readFileSync(f(n), 'utf8')).toBe('orig');
   });
 
+  it('a signal during the last write still undoes the run', async () => {
+    h = makeHarness();
+    fs.mkdirSync(h.env.path('/scratch'), { recursive: true });
+    for (const n of ['a', 'b']) fs.writeFileSync(h.env.path(`/scratch/${n}`), 'orig');
+    const f = (n: string) => h.env.path(`/scratch/${n}`);
+    const ac = new AbortController();
+    const kernel = new FakeKernel(h.env);
+    const inner = kernel.write.bind(kernel);
+    kernel.write = (p, v) => {
+      inner(p, v);
+      if (p === f('b') && v === 'B') ac.abort('SIGHUP');
+    };
+    const plan: Plan = { steps: ['a', 'b'].map((n) => write(f(n), n.toUpperCase(), `set ${n}`, [write(f(n), 'orig', `restored ${n}`)])) };
+    const err = await executePlan(h.ctx, kernel, plan, ac.signal).catch((e) => e);
+    expect(err.message).toBe('interrupted by SIGHUP; undone: restored b, restored a');
+    expect(err.failure.status).toBe(129);
+    for (const n of ['a', 'b']) expect(fs.readFileSync(f(n), 'utf8')).toBe('orig');
+  });
+
   it('an abort before the first step changes nothing and says so', async () => {
     h = makeHarness();
     fs.mkdirSync(h.env.path('/scratch'), { recursive: true });
