@@ -109,6 +109,7 @@ if (want('lifecycle')) sandboxBench('lifecycle.mjs');
 if (want('health')) sandboxBench('health.mjs');
 if (want('parallel-boot')) sandboxBench('parallel-boot.mjs');
 if (want('held-refusal')) sandboxBench('held-refusal.mjs');
+if (want('bounded')) sandboxBench('bounded-writer.mjs');
 
 console.log('\nsummary:');
 for (const r of results) console.log(`  ${r.bench}: ${r.ratio !== undefined ? r.ratio.toFixed(2) + 'x' : ''} ${r.ok ? 'within target' : 'MISSED target'}`);

@@ -11,13 +11,24 @@ import { AccelError, EXIT } from './errors.js';
 import { writeReportFile } from './files.js';
 import { withLock } from './lock.js';
 import { dryRunOutcome, filesDryRun } from './plan/dryrun.js';
-import { executePlan, PlanError } from './plan/execute.js';
+import { executePlan, PlanError, rollback } from './plan/execute.js';
+import { InterruptedError, interruptedBy, stopsRun } from './plan/stop.js';
 import type { Plan } from './plan/types.js';
 import type { KernelWriter } from './plan/writer.js';
 import { requireRoot } from './privilege.js';
 
+/**
+ * Signals during a mutating run, from main (the only module that touches
+ * process): `arm` once the lock is held turns SIGINT, SIGTERM and SIGHUP into
+ * the returned signal's abort; `disarm` gives them their default back.
+ */
+export interface Interrupts {
+  arm(): AbortSignal;
+  disarm(): void;
+}
+
 /** Execution with this writer, or a dry run: no writer exists then. */
-export type Mode = { dryRun: false; kernel: KernelWriter } | { dryRun: true };
+export type Mode = { dryRun: false; kernel: KernelWriter; interrupts?: Interrupts } | { dryRun: true };
 
 export async function invoke(spec: CommandSpec, ctx: Context, raw: Raw, mode: Mode, table: readonly CommandSpec[]): Promise<Outcome> {
   if (!spec.mutates) {
@@ -32,10 +43,15 @@ export async function invoke(spec: CommandSpec, ctx: Context, raw: Raw, mode: Mo
     return isPlanned(r) ? printPlan(ctx, r) : r;
   }
   requireRoot(ctx.env, spec.name);
-  const { kernel } = mode;
+  const { kernel, interrupts } = mode;
   return withLock(ctx.env, spec.name, async () => {
-    const r = await mod.run(ctx, options);
-    return isPlanned(r) ? execute(ctx, kernel, r) : r;
+    const signal = interrupts?.arm();
+    try {
+      const r = await mod.run(ctx, options);
+      return isPlanned(r) ? await execute(ctx, kernel, r, signal) : r;
+    } finally {
+      interrupts?.disarm();
+    }
   });
 }
 
@@ -56,20 +72,45 @@ function isPlanned(r: Planned | Outcome): r is Planned {
   return 'parts' in r;
 }
 
-async function execute(ctx: Context, kernel: KernelWriter, p: Planned): Promise<Outcome> {
+async function execute(ctx: Context, kernel: KernelWriter, p: Planned, signal?: AbortSignal): Promise<Outcome> {
   for (const n of p.notes ?? []) ctx.info(n);
   const results: PartResult[] = [];
   for (const part of p.parts) {
     try {
+      if (signal?.aborted) throw new PlanError(interruptedBy(signal), [], []);
       const plan = await part();
-      results.push({ plan, result: await executePlan(ctx, kernel, plan) });
+      results.push({ plan, result: await executePlan(ctx, kernel, plan, signal) });
     } catch (err) {
+      if (err instanceof PlanError && stopsRun(err.failure)) {
+        const stopped = await stopRun(ctx, kernel, results, err);
+        // An interruption keeps its own error (main exits 128+n from it); a pending write is told as the command tells failures.
+        throw p.failed && !(err.failure instanceof InterruptedError) ? p.failed(stopped) : stopped;
+      }
       if (p.keepGoing && err instanceof AccelError) results.push({ error: err });
       else if (p.failed && err instanceof PlanError) throw p.failed(err);
       else throw err;
     }
   }
   return p.done(results);
+}
+
+/**
+ * A signal or a write left pending stops the whole run: the parts that ran
+ * before are undone too (the failing part undid itself), and the error says
+ * everything that was undone, in one line.
+ */
+async function stopRun(ctx: Context, kernel: KernelWriter, results: PartResult[], err: PlanError): Promise<PlanError> {
+  const undone = [...err.undone];
+  const notUndone = [...err.notUndone];
+  for (const r of [...results].reverse()) {
+    if (!('plan' in r)) continue;
+    const u = await rollback(ctx, kernel, r.plan.steps);
+    undone.push(...u.undone);
+    notUndone.push(...u.notUndone);
+  }
+  const e = new PlanError(err.failure, undone, notUndone);
+  if (undone.length === 0 && notUndone.length === 0) e.message += '; nothing to undo';
+  return e;
 }
 
 /** --dry-run: every part planned as it would be, nothing run, the writes printed. */

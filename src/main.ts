@@ -10,9 +10,12 @@ import { commandIn } from './argv.js';
 import { buildProgram, type Invocation } from './cli.js';
 import { COMMAND_NAMES, TABLE } from './commands/table.js';
 import { GLOBAL_VALUED } from './globals.js';
-import { invoke, type Mode } from './entry.js';
+import { invoke, type Interrupts, type Mode } from './entry.js';
 import { Env } from './env.js';
 import { HOOK_TIMEOUT_MS, makeFsWriter } from './plan/writer.js';
+import { REMOVE_TIMEOUT_DEFAULT_S, WRITE_TIMEOUT_DEFAULT_S, type WriteBounds } from './plan/bounded.js';
+import { PlanError } from './plan/execute.js';
+import { InterruptedError, STOP_SIGNALS, type StopSignal } from './plan/stop.js';
 import { AccelError, EXIT, UsageError } from './errors.js';
 import type { Context } from './context.js';
 import { loadColor } from './render/style.js';
@@ -89,6 +92,42 @@ function calloutTimeout(value: string | undefined): number {
   return Math.round(Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000));
 }
 
+/** Seconds from the environment (ACCELCTL_REMOVE_TIMEOUT, ACCELCTL_WRITE_TIMEOUT); unset, empty or not a number >= 0: the default. */
+function seconds(raw: string | undefined, dflt: number): number {
+  const s = Number(raw);
+  return raw !== undefined && raw.trim() !== '' && Number.isFinite(s) && s >= 0 ? s * 1000 : dflt * 1000;
+}
+
+const writeBounds = (): WriteBounds => ({
+  removeMs: seconds(process.env.ACCELCTL_REMOVE_TIMEOUT, REMOVE_TIMEOUT_DEFAULT_S),
+  otherMs: seconds(process.env.ACCELCTL_WRITE_TIMEOUT, WRITE_TIMEOUT_DEFAULT_S),
+});
+
+/**
+ * SIGINT, SIGTERM and SIGHUP while a mutating run holds the lock: the handler
+ * only aborts, the executor finishes the write in progress and undoes the run,
+ * and the error's exit status is 128+n. Outside that window the default stays
+ * (no handler is installed). A second signal while undoing is ignored: undo
+ * must finish (SIGKILL still ends it; the lock goes with the process).
+ */
+function processInterrupts(): Interrupts {
+  let ac: AbortController | null = null;
+  const onSignal = (sig: StopSignal) => {
+    if (ac !== null && !ac.signal.aborted) ac.abort(sig);
+  };
+  return {
+    arm() {
+      ac = new AbortController();
+      for (const s of STOP_SIGNALS) process.on(s, onSignal);
+      return ac.signal;
+    },
+    disarm() {
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+      ac = null;
+    },
+  };
+}
+
 let debug = process.argv.includes('--debug');
 let exitCode: number = EXIT.ok;
 
@@ -96,7 +135,10 @@ async function runCommand(inv: Invocation): Promise<void> {
   debug = inv.opts.debug === true;
   const ctx = makeContext(inv.opts);
   if (ctx.color) await loadColor();
-  const mode: Mode = inv.opts.dryRun === true ? { dryRun: true } : { dryRun: false, kernel: makeFsWriter(calloutTimeout(process.env.ACCELCTL_CALLOUT_TIMEOUT)) };
+  const mode: Mode =
+    inv.opts.dryRun === true
+      ? { dryRun: true }
+      : { dryRun: false, kernel: makeFsWriter(calloutTimeout(process.env.ACCELCTL_CALLOUT_TIMEOUT), writeBounds()), interrupts: processInterrupts() };
   const outcome = await invoke(inv.spec, ctx, inv, mode, TABLE);
   if (ctx.json && outcome.json !== undefined) write(1, JSON.stringify(outcome.json, null, 2) + '\n');
   else if (outcome.text !== undefined && outcome.text !== '') write(1, outcome.text.endsWith('\n') ? outcome.text : outcome.text + '\n');
@@ -108,6 +150,8 @@ function reportError(err: unknown): number {
     write(2, `accelctl: ${err.message}\n`);
     if (err.hint) write(2, `hint: ${err.hint}\n`);
     if (debug && err.stack) write(2, err.stack + '\n');
+    // A run a signal stopped (and undid) exits as the signal would have: 128+n.
+    if (err instanceof PlanError && err.failure instanceof InterruptedError) return err.failure.status;
     return err.exitCode;
   }
   // Unknown errors are bugs: loud, with a stack.

@@ -1,12 +1,16 @@
 /**
  * `remove UUID... [--force]`. The kernel's remove write blocks for as long as
  * a process holds the partition (docs/kernel.md §1), so holders are found first and
- * the command refuses, naming them. With --force the write is tried anyway in
- * a child process, waited for a bounded time, and reported if still pending.
+ * the command refuses, naming them. Every remove write, held or not (a
+ * holder may keep only a device fd, which no /proc scan shows), goes through
+ * the executor's bounded path (ACCELCTL_REMOVE_TIMEOUT, read by main): one still
+ * pending then stops the run, the ones done are recreated, exit 5.
  */
 import { planned, type Planned, type Raw } from '../command.js';
 import type { Context } from '../context.js';
-import { BusyError, NotFoundError, UsageError } from '../errors.js';
+import { BusyError, NotFoundError, UsageError, type AccelError } from '../errors.js';
+import type { PlanError } from '../plan/execute.js';
+import { PendingWriteError } from '../plan/stop.js';
 import { who } from '../host/held.js';
 import { removeSteps } from '../plan/mdev.js';
 import { findHoldersSync, type Holder } from '../sysfs/holders.js';
@@ -14,13 +18,6 @@ import { listDirSync } from '../sysfs/attr.js';
 import { mdevDir, readMdev, type Mdev } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
 import { checkUuid } from '../validate.js';
-
-/** ACCELCTL_REMOVE_TIMEOUT (seconds, default 5): how long --force waits for a held partition. */
-function forceWaitMs(): number {
-  const raw = process.env.ACCELCTL_REMOVE_TIMEOUT;
-  const s = Number(raw);
-  return raw !== undefined && raw !== '' && Number.isFinite(s) && s >= 0 ? s * 1000 : 5000;
-}
 
 export interface RemoveOptions {
   uuids: string[];
@@ -52,20 +49,24 @@ export async function run(ctx: Context, { uuids, force }: RemoveOptions): Promis
       'stop the process first; remove --force tries anyway and gives up waiting after a few seconds',
     );
   }
-  const waitMs = forceWaitMs();
-  const plan = { steps: mdevs.flatMap((m) => removeSteps(env, m, heldBy(m).length > 0 ? waitMs : undefined)) };
-  return planned(plan, ({ pending }) => {
-    if (pending.length > 0) {
-      const stuck = mdevs.filter((m) => pending.some((p) => p.path === `${mdevDir(env, m.uuid)}/remove`));
-      const done = mdevs.filter((m) => !stuck.includes(m));
-      throw new BusyError(
-        stuck.map((m) => `remove of ${m.uuid} still pending after ${waitMs / 1000} s: held by ${who(heldBy(m))}`).join('; ') +
-          (done.length > 0 ? `; removed ${done.map((m) => m.uuid).join(', ')}` : ''),
-        'the kernel finishes the removal when the holder closes the device',
-      );
-    }
+  const plan = { steps: mdevs.flatMap((m) => removeSteps(env, m)) };
+  // A remove still pending: say who holds it, as far as /proc shows.
+  const failed = (err: PlanError): AccelError => {
+    const f = err.failure;
+    if (!(f instanceof PendingWriteError)) return err;
+    const m = mdevs.find((x) => env.kernelPath(`${mdevDir(env, x.uuid)}/remove`) === f.target);
+    if (m === undefined) return err;
+    const hs = heldBy(m);
+    const by = hs.length > 0 ? who(hs) : 'a process accelctl cannot see (a device fd or mapping, not the group node)';
+    const rest = err.message.slice(f.message.length);
+    return new BusyError(
+      `remove of ${m.uuid} still pending after ${f.ms / 1000} s: held by ${by}; write ${JSON.stringify(f.value)} to ${f.target} is still in the kernel${rest}`,
+      f.hint,
+    );
+  };
+  return planned(plan, () => {
     const partitions = mdevs.map((m) => ({ uuid: m.uuid, parent: m.parent, type: m.type, iommuGroup: m.iommuGroup }));
     if (!ctx.quiet) for (const m of mdevs) ctx.info(`removed ${m.uuid}`);
     return { json: { schemaVersion: 1, partitions }, text: '' };
-  });
+  }, { failed });
 }

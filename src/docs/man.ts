@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { EXIT_MEANING } from '../errors.js';
 import { LOCK_TIMEOUT_DEFAULT_S } from '../lock.js';
+import { REMOVE_TIMEOUT_DEFAULT_S, WRITE_TIMEOUT_DEFAULT_S } from '../plan/bounded.js';
 import { describeProgram, type OptionModel } from './model.js';
 import { PlanFile, PlanParent, PlanPartition } from '../schemas/plan.js';
 
@@ -113,7 +114,13 @@ export function manPage(program: Command, version: string): string {
     '\\fBstart \\-\\-auto\\fR per parent at once and they queue here; one parent\\(aqs 16 definitions took about 3 s in the test guest.',
     '.TP',
     '.B ACCELCTL_REMOVE_TIMEOUT',
-    'seconds \\fBremove \\-\\-force\\fR waits for a held partition\\(aqs removal before exit 5 (default 5).',
+    `seconds a partition\\(aqs removal may stay blocked in the kernel (default ${REMOVE_TIMEOUT_DEFAULT_S}): it blocks while anything holds the device,`,
+    'a device fd or a mapping included, which no process list shows. Then the command stops with exit 5 naming the write',
+    'still pending, undoes what it did, and releases the host lock; the kernel finishes the removal when the holder lets go.',
+    '.TP',
+    '.B ACCELCTL_WRITE_TIMEOUT',
+    `seconds the other writes that can block may take (default ${WRITE_TIMEOUT_DEFAULT_S}): a driver\\(aqs \\fBunbind\\fR and \\fBbind\\fR,`,
+    '\\fBdrivers_probe\\fR, \\fBsriov_numvfs\\fR, \\fBdriver_override\\fR (a driver\\(aqs probe or remove runs inside them). Past it: as above.',
     '.SH FILES',
     '.TP',
     '.B /run/accelctl/lock',
@@ -149,6 +156,9 @@ export function manPage(program: Command, version: string): string {
     'error: it prints its JSON and exits non\\-zero.',
     '.SH EXIT STATUS',
     ...Object.entries(EXIT_MEANING).flatMap(([code, text]) => ['.TP', `.B ${code}`, esc(text)]),
+    '.TP',
+    '.B 128+n',
+    esc('a mutating command stopped by signal n (SIGHUP 129, SIGINT 130, SIGTERM 143): the write in progress finished, what the run had done was undone, and one line says what.'),
     '.SH SEE ALSO',
     '.BR mdevctl (8),',
     '.BR driverctl (8)',

@@ -13,9 +13,11 @@ import type { Plan, Step, WaitStep, WriteStep } from './types.js';
 import { removeEmptyDir, replaceFile } from '../files.js';
 import { runNotifiers, runPost, runPre, type Chosen, type HookState } from './callouts.js';
 import type { Hook } from './types.js';
+import { boundFor } from './bounded.js';
+import { interruptedBy, loopTurn, PendingWriteError } from './stop.js';
 
 export interface PlanResult {
-  /** Bounded writes still blocked in the kernel when their time ran out. */
+  /** Always empty: a write still blocked when its bound passes stops the run (PendingWriteError). Kept for callers. */
   pending: WriteStep[];
 }
 
@@ -61,7 +63,7 @@ function writeError(ctx: Context, step: WriteStep, err: unknown): AccelError {
   return fromErrno(`write ${JSON.stringify(step.value)} to`, target, err);
 }
 
-/** Runs one step; returns true when a bounded write is still pending. */
+/** Runs one step; a blocking write still pending after its bound throws PendingWriteError. */
 async function runStep(ctx: Context, kernel: KernelWriter, step: Step): Promise<boolean> {
   const { env } = ctx;
   // The same line a dry run prints for the step.
@@ -86,8 +88,10 @@ async function runStep(ctx: Context, kernel: KernelWriter, step: Step): Promise<
         throw fromErrno(step.content === null ? 'delete' : 'write', env.kernelPath(step.path), err);
       }
       return false;
-    case 'write':
-      if (step.boundedMs === undefined) {
+    case 'write': {
+      // Every write that can block goes through the writer child with a bound (bounded.ts), holder seen or not.
+      const ms = step.boundedMs ?? boundFor(step.path, kernel.bounds);
+      if (ms === undefined) {
         try {
           kernel.write(step.path, step.value);
         } catch (err) {
@@ -95,10 +99,11 @@ async function runStep(ctx: Context, kernel: KernelWriter, step: Step): Promise<
         }
         return false;
       }
-      const r = await kernel.writeBounded(step.path, step.value, step.boundedMs);
+      const r = await kernel.writeBounded(step.path, step.value, ms);
       if (r.state === 'failed') throw writeError(ctx, step, Object.assign(new Error(r.errno), { code: r.errno }));
-      if (r.state === 'pending') ctx.trace(`still blocked after ${step.boundedMs} ms: ${env.kernelPath(step.path)}`);
-      return r.state === 'pending';
+      if (r.state === 'pending') throw new PendingWriteError(env.kernelPath(step.path), step.value, ms, step.note);
+      return false;
+    }
   }
 }
 
@@ -109,7 +114,8 @@ async function undoSteps(step: Step): Promise<Step[]> {
 
 const noteOf = (s: Step): string => (s.kind === 'wait' ? `wait for ${s.what}` : s.note);
 
-async function rollback(ctx: Context, kernel: KernelWriter, done: Step[]): Promise<{ undone: string[]; notUndone: string[] }> {
+/** Undoes `done` (steps that ran) in reverse; the entry also calls it for the earlier parts of a run that stops. */
+export async function rollback(ctx: Context, kernel: KernelWriter, done: Step[]): Promise<{ undone: string[]; notUndone: string[] }> {
   const undone: string[] = [];
   const notUndone: string[] = [];
   for (const step of [...done].reverse()) {
@@ -133,7 +139,8 @@ async function rollback(ctx: Context, kernel: KernelWriter, done: Step[]): Promi
   return { undone, notUndone };
 }
 
-export async function executePlan(ctx: Context, kernel: KernelWriter, plan: Plan): Promise<PlanResult> {
+/** `signal`: the entry's abort (a SIGINT, SIGTERM or SIGHUP): no step starts after it, and the done ones are undone. */
+export async function executePlan(ctx: Context, kernel: KernelWriter, plan: Plan, signal?: AbortSignal): Promise<PlanResult> {
   const hooks = plan.hooks ?? [];
   // mdevctl's callouts: every hook's `pre` first; a refusal stops the plan before its first step.
   const passed: { hook: Hook; chosen: Chosen }[] = [];
@@ -148,7 +155,7 @@ export async function executePlan(ctx: Context, kernel: KernelWriter, plan: Plan
   }
   let result: PlanResult;
   try {
-    result = await runSteps(ctx, kernel, plan);
+    result = await runSteps(ctx, kernel, plan, signal);
   } catch (err) {
     await after(ctx, kernel, passed, 'failure');
     throw err;
@@ -164,11 +171,16 @@ async function after(ctx: Context, kernel: KernelWriter, passed: { hook: Hook; c
   }
 }
 
-async function runSteps(ctx: Context, kernel: KernelWriter, plan: Plan): Promise<PlanResult> {
+async function runSteps(ctx: Context, kernel: KernelWriter, plan: Plan, signal?: AbortSignal): Promise<PlanResult> {
   const done: Step[] = [];
   const pending: WriteStep[] = [];
   for (const step of plan.steps) {
     try {
+      // A wait is never cut short: it belongs to the write before it, whose undo needs its outcome.
+      // One turn of the event loop first: writes are synchronous and a device usually appears within its
+      // create, so without it a whole plan runs in microtasks and a signal's handler only runs at the end.
+      if (signal !== undefined) await loopTurn();
+      if (signal?.aborted && step.kind !== 'wait') throw interruptedBy(signal);
       if (await runStep(ctx, kernel, step)) pending.push(step as WriteStep);
       else done.push(step);
     } catch (err) {
@@ -176,6 +188,14 @@ async function runSteps(ctx: Context, kernel: KernelWriter, plan: Plan): Promise
       // A bug is rethrown as is (loud, with its stack) once the host is restored.
       if (!(err instanceof AccelError)) throw err;
       throw new PlanError(err, undone, notUndone);
+    }
+  }
+  // A signal during the last step (or its wait) still undoes the run.
+  if (signal !== undefined) {
+    await loopTurn();
+    if (signal.aborted) {
+      const { undone, notUndone } = await rollback(ctx, kernel, done);
+      throw new PlanError(interruptedBy(signal), undone, notUndone);
     }
   }
   return { pending };

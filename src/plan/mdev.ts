@@ -115,11 +115,13 @@ export function createdPartitions(env: Env, req: CreateRequest, plan: CreatePlan
   });
 }
 
-/** Removes one mdev; undone by creating it again with the same UUID and type. */
-export function removeSteps(env: Env, m: Mdev, boundedMs?: number): Step[] {
+/**
+ * Removes one mdev; undone by creating it again with the same UUID and type.
+ * The remove write blocks while anything holds the device: the executor bounds it (bounded.ts).
+ */
+export function removeSteps(env: Env, m: Mdev): Step[] {
   const dir = mdevDir(env, m.uuid);
   const recreate = write(under(parentTypeDir(env, m.parent, m.type), 'create'), m.uuid, `recreated ${m.uuid}`);
   const step = { ...removeStep(env, m.uuid, `remove ${m.uuid}`), undo: [recreate] };
-  if (boundedMs !== undefined) return [{ ...step, boundedMs }];
   return [step, wait(`${env.kernelPath(dir)} to go away`, () => !existsSync(dir))];
 }

@@ -17,8 +17,10 @@ export interface WriteStep {
   note: string;
   undo?: Undo;
   /**
-   * A write the kernel may block on (mdev `remove` while a process holds the
-   * device): done in a child process and given up on after this many ms.
+   * The bound in ms for a write the kernel may block on, when it is not the
+   * one bounded.ts gives its control file (remove, unbind, bind, drivers_probe,
+   * sriov_numvfs, driver_override are bounded without this): done in the writer
+   * child, and the run stops when it is still pending after this.
    */
   boundedMs?: number;
 }

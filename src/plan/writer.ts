@@ -6,8 +6,9 @@
  */
 import { chmodSync, chownSync, closeSync, constants, openSync, writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { BoundedWriter, type BoundedResult, type WriteBounds } from './bounded.js';
 
-export type BoundedResult = { state: 'done' } | { state: 'failed'; errno: string } | { state: 'pending' };
+export type { BoundedResult, WriteBounds } from './bounded.js';
 
 /** How a callout or notifier ran: its exit code or signal, what it said on stderr, or why it could not run. */
 export type HookRun =
@@ -26,6 +27,8 @@ export interface KernelWriter {
   chmod(path: string, mode: number): void;
   /** Runs one of mdevctl's callout or notifier executables with `stdin`; one that outlives its time is killed (its process group). */
   runHook(file: string, args: string[], stdin: string): Promise<HookRun>;
+  /** How long the executor lets each kind of blocking write take (bounded.ts DEFAULT_BOUNDS when absent). */
+  bounds?: WriteBounds;
 }
 
 function writeOnce(path: string, value: string): void {
@@ -41,57 +44,8 @@ function writeOnce(path: string, value: string): void {
   }
 }
 
-// A blocked write(2) cannot be abandoned from inside Node: a worker thread or
-// the libuv pool would be joined at exit and hang it. A child process can be
-// left behind; it finishes the write when the kernel lets go. It says "w" just
-// before the write, so the wait counts from then, not from its start-up.
-const CHILD = `
-const fs = require('node:fs');
-const [path, value] = process.argv.slice(1);
-try {
-  fs.writeSync(1, 'w');
-  const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
-  fs.writeSync(fd, value);
-  fs.closeSync(fd);
-} catch (e) {
-  process.stderr.write(String(e.code || e.message));
-  process.exit(1);
-}`;
-
-/** A child that never gets as far as the write (a starved machine) is given up on after this. */
-const STARTUP_MS = 30_000;
-
-function writeInChild(path: string, value: string, ms: number): Promise<BoundedResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', CHILD, path, value], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    let timer: NodeJS.Timeout;
-    const giveUp = () => {
-      child.stdout!.destroy();
-      child.stderr!.destroy();
-      child.removeAllListeners('close');
-      child.unref();
-      resolve({ state: 'pending' });
-    };
-    timer = setTimeout(giveUp, STARTUP_MS);
-    child.stdout!.once('data', () => {
-      clearTimeout(timer);
-      timer = setTimeout(giveUp, ms);
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve({ state: 'failed', errno: (e as NodeJS.ErrnoException).code ?? e.message });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve(code === 0 ? { state: 'done' } : { state: 'failed', errno: err.trim() || `exit ${code}` });
-    });
-  });
-}
+/** The run's writer child for blocking writes (src/plan/bounded.ts): spawned on the first, reused for the rest. */
+export const boundedWriter = new BoundedWriter();
 
 const STDERR_MAX = 64 * 1024;
 
@@ -133,7 +87,7 @@ export function runHook(file: string, args: string[], stdin: string, ms: number)
 
 export const fsWriter: KernelWriter = {
   write: writeOnce,
-  writeBounded: writeInChild,
+  writeBounded: (path, value, ms) => boundedWriter.write(path, value, ms),
   chown: chownSync,
   chmod: chmodSync,
   runHook: (file, args, stdin) => runHook(file, args, stdin, HOOK_TIMEOUT_MS),
@@ -145,7 +99,8 @@ export const fsWriter: KernelWriter = {
  * so a test program that stands a fake kernel in for fsWriter's methods at
  * start-up (test/unit/fleet/fake-accelctl.ts) is what main hands on.
  */
-export const makeFsWriter = (hookTimeoutMs = HOOK_TIMEOUT_MS): KernelWriter => ({
+export const makeFsWriter = (hookTimeoutMs = HOOK_TIMEOUT_MS, bounds?: WriteBounds): KernelWriter => ({
   ...fsWriter,
+  ...(bounds ? { bounds } : {}),
   runHook: (file, args, stdin) => runHook(file, args, stdin, hookTimeoutMs),
 });

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Env } from '../../../src/env.js';
-import { runHook, type BoundedResult, type HookRun, type KernelWriter } from '../../../src/plan/writer.js';
+import { runHook, type BoundedResult, type HookRun, type KernelWriter, type WriteBounds } from '../../../src/plan/writer.js';
 
 export interface Written {
   path: string;
@@ -24,6 +24,8 @@ export class FakeKernel implements KernelWriter {
   readonly failures = new Map<string, string>();
   /** kernel paths whose bounded write stays blocked (a held mdev's remove). */
   readonly blocking = new Set<string>();
+  /** The executor's bounds for blocking writes (the defaults when unset). */
+  bounds?: WriteBounds;
   /** bdf -> the driver the kernel picks when no override is set. */
   readonly defaults = new Map<string, string>();
   /** nextGroup: the first IOMMU group number a new device gets (a process after another must not reuse one). */

@@ -77,12 +77,13 @@ describe('executePlan', () => {
     expect(err.message).toBe('timed out after 50 ms waiting for godot; undone: restored a');
   });
 
-  it('returns bounded writes that are still blocked as pending', async () => {
+  it('a bounded write still blocked stops the plan with exit 5 naming it; nothing pending is returned', async () => {
     h = makeHarness();
     const [a] = files(h, ['a']);
     h.kernel.blocking.add('/scratch/a');
-    const r = await executePlan(h.ctx, h.kernel, { steps: [{ ...write(a!, '1', 'remove'), boundedMs: 10 }] });
-    expect(r.pending.map((s) => s.path)).toEqual([a]);
+    const err = await executePlan(h.ctx, h.kernel, { steps: [{ ...write(a!, '1', 'remove'), boundedMs: 10 }] }).catch((e) => e);
+    expect(err.exitCode).toBe(EXIT.busy);
+    expect(err.message).toBe('write "1" to /scratch/a still pending in the kernel after 0.01 s (remove)');
   });
 
   it('dry run lists the exact writes with kernel paths and changes nothing', () => {

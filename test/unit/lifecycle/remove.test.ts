@@ -33,18 +33,21 @@ describe('remove', () => {
     expect(h.kernel.log).toEqual([]);
   });
 
-  it('--force: a held partition whose remove stays blocked is reported pending, the others removed (exit 5)', async () => {
+  it('--force: a held partition whose remove stays blocked stops the run: named with its holder and the pending write, the ones removed recreated (exit 5)', async () => {
     h = makeHarness();
     h.kernel.blocking.add(`/sys/bus/mdev/devices/${HELD}/remove`);
-    process.env.ACCELCTL_REMOVE_TIMEOUT = '0.05';
-    try {
-      const err = await run(h.ctx, [HELD, FREE], { force: true }).catch((e) => e);
-      expect(err.exitCode).toBe(EXIT.busy);
-      expect(err.message).toBe(`remove of ${HELD} still pending after 0.05 s: held by pid 4242 (qemu-system-x86); removed ${FREE}`);
-    } finally {
-      delete process.env.ACCELCTL_REMOVE_TIMEOUT;
-    }
-    expect(h.kernel.log.map((w) => w.path)).toEqual([`/sys/bus/mdev/devices/${HELD}/remove`, `/sys/bus/mdev/devices/${FREE}/remove`]);
+    h.kernel.bounds = { removeMs: 50, otherMs: 1000 };
+    const err = await run(h.ctx, [FREE, HELD], { force: true }).catch((e) => e);
+    expect(err.exitCode).toBe(EXIT.busy);
+    expect(err.message).toBe(
+      `remove of ${HELD} still pending after 0.05 s: held by pid 4242 (qemu-system-x86); write "1" to /sys/bus/mdev/devices/${HELD}/remove is still in the kernel; undone: recreated ${FREE}`,
+    );
+    expect(h.kernel.log.map((w) => w.path)).toEqual([
+      `/sys/bus/mdev/devices/${FREE}/remove`,
+      `/sys/bus/mdev/devices/${HELD}/remove`,
+      '/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2/create',
+    ]);
+    expect(fs.existsSync(`${h.root}/sys/bus/mdev/devices/${FREE}`)).toBe(true);
   });
 
   it('an unknown UUID is not found (exit 3) and nothing is removed', async () => {
