@@ -10,7 +10,7 @@ import type { Context, Outcome } from './context.js';
 import { AccelError, EXIT } from './errors.js';
 import { withLock } from './lock.js';
 import { dryRunOutcome, filesDryRun } from './plan/dryrun.js';
-import { executePlan, PlanError } from './plan/execute.js';
+import { executePlan, PlanError, recoverJournal } from './plan/execute.js';
 import type { Plan } from './plan/types.js';
 import type { KernelWriter } from './plan/writer.js';
 import { requireRoot } from './privilege.js';
@@ -32,6 +32,8 @@ export async function invoke(spec: CommandSpec, ctx: Context, raw: Raw, mode: Mo
   requireRoot(ctx.env, spec.name);
   const { kernel } = mode;
   return withLock(ctx.env, spec.name, async () => {
+    // A run that died half way left its journal: the host is put back before this run looks at it.
+    await recoverJournal(ctx, kernel);
     const r = await mod.run(ctx, options);
     return isPlanned(r) ? execute(ctx, kernel, r) : r;
   });

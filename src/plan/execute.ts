@@ -13,6 +13,7 @@ import type { Plan, Step, WaitStep, WriteStep } from './types.js';
 import { replaceFile } from '../files.js';
 import { runNotifiers, runPost, runPre, type Chosen, type HookState } from './callouts.js';
 import type { Hook } from './types.js';
+import { beginJournal, staleJournal, type Journal } from './journal.js';
 
 export interface PlanResult {
   /** Bounded writes still blocked in the kernel when their time ran out. */
@@ -107,10 +108,11 @@ async function undoSteps(step: Step): Promise<Step[]> {
 
 const noteOf = (s: Step): string => (s.kind === 'wait' ? `wait for ${s.what}` : s.note);
 
-async function rollback(ctx: Context, kernel: KernelWriter, done: Step[]): Promise<{ undone: string[]; notUndone: string[] }> {
+async function rollback(ctx: Context, kernel: KernelWriter, done: Step[], onUndone?: (s: Step) => void): Promise<{ undone: string[]; notUndone: string[] }> {
   const undone: string[] = [];
   const notUndone: string[] = [];
   for (const step of [...done].reverse()) {
+    const before = notUndone.length;
     let steps: Step[];
     try {
       steps = await undoSteps(step);
@@ -127,8 +129,19 @@ async function rollback(ctx: Context, kernel: KernelWriter, done: Step[]): Promi
         break;
       }
     }
+    if (notUndone.length === before) onUndone?.(step);
   }
   return { undone, notUndone };
+}
+
+/**
+ * A run that died left its journal (src/plan/journal.ts): undo what it had
+ * started, last first, and say so in one warning. The entry calls this under
+ * the host lock before the command plans anything.
+ */
+export async function recoverJournal(ctx: Context, kernel: KernelWriter): Promise<void> {
+  const stale = staleJournal(ctx);
+  if (stale !== null) stale.finish(await rollback(ctx, kernel, stale.steps));
 }
 
 export async function executePlan(ctx: Context, kernel: KernelWriter, plan: Plan): Promise<PlanResult> {
@@ -165,16 +178,21 @@ async function after(ctx: Context, kernel: KernelWriter, passed: { hook: Hook; c
 async function runSteps(ctx: Context, kernel: KernelWriter, plan: Plan): Promise<PlanResult> {
   const done: Step[] = [];
   const pending: WriteStep[] = [];
-  for (const step of plan.steps) {
+  // The intent, on disk before the first write; removed once the run is over (done or rolled back).
+  const journal: Journal = beginJournal(ctx, plan);
+  for (const [i, step] of plan.steps.entries()) {
     try {
+      journal.step(i);
       if (await runStep(ctx, kernel, step)) pending.push(step as WriteStep);
       else done.push(step);
     } catch (err) {
-      const { undone, notUndone } = await rollback(ctx, kernel, done);
+      const { undone, notUndone } = await rollback(ctx, kernel, done, (s) => journal.undone(plan.steps.indexOf(s)));
+      journal.end();
       // A bug is rethrown as is (loud, with its stack) once the host is restored.
       if (!(err instanceof AccelError)) throw err;
       throw new PlanError(err, undone, notUndone);
     }
   }
+  journal.end();
   return { pending };
 }
