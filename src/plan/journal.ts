@@ -31,7 +31,7 @@
  * step that was started but had not taken effect, or that a killed rollback
  * had undone already, does nothing.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, lstatSync, fsyncSync, mkdirSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync, lstatSync, fsyncSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { Context } from '../context.js';
@@ -377,6 +377,30 @@ function inverse(env: Env, r: Rec): Step[] {
   }
 }
 
+/**
+ * A run killed inside an atomic write leaves its temporary beside the target
+ * (`.<name>.accelctl-<12 hex>`, src/files.ts): mdevctl would try to read it
+ * as a definition. Those of the journaled files go with the recovery.
+ */
+function removeTemporaries(path: string): void {
+  const prefix = `.${basename(path)}.accelctl-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (n.startsWith(prefix) && /^[0-9a-f]{12}$/.test(n.slice(prefix.length))) {
+      try {
+        unlinkSync(join(dirname(path), n));
+      } catch {
+        // Gone already.
+      }
+    }
+  }
+}
+
 /** A removal of mdev `uuid` if it is there, and the wait for it to go. */
 function removeMdev(env: Env, uuid: string, note: string): Step[] {
   const dir = mdevDir(env, uuid);
@@ -454,6 +478,7 @@ function setAside(ctx: Context, path: string, why: string): null {
 export function staleJournal(ctx: Context): Stale | null {
   const { env } = ctx;
   const path = journalPath(env);
+  removeTemporaries(path);
   let parsed: Parsed;
   try {
     const text = readJournal(env, path);
@@ -476,6 +501,7 @@ export function staleJournal(ctx: Context): Stale | null {
       );
     }
   }
+  for (const r of header.steps) if (r.do.k === 'file') removeTemporaries(env.path(r.do.path));
   const recs = header.steps.map((r, i) => ({ r, i }));
   // After a reboot only the files are left of what the run did; marks may not have reached the disk, and file inverses check the bytes.
   const todo = otherBoot ? recs.filter(({ r }) => r.do.k === 'file') : recs.filter(({ r, i }) => r.do.k !== 'wait' && started.has(i) && !undone.has(i));

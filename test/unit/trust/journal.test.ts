@@ -300,6 +300,36 @@ describe('a journal from another boot', () => {
   });
 });
 
+describe('temporaries a kill leaves inside an atomic write', () => {
+  it('go with the recovery: beside each journaled definition file, and the journal\'s own', async () => {
+    const { t, argv } = await prepared(SCENARIOS[1]!);
+    try {
+      const base = snapshot(t.root);
+      const want = byGroupMembers(base);
+      const killed = (await killedAt(t, argv, 1, true))!;
+      expect(killed).not.toBeNull();
+      const journal = JSON.parse(fs.readFileSync(journalFile(t), 'utf8').split('\n')[0]!) as { steps: { do: { k: string; path: string } }[] };
+      const defined = journal.steps.filter((s) => s.do.k === 'file').map((s) => path.join(t.root, s.do.path));
+      expect(defined.length).toBeGreaterThan(1);
+      const temps = [
+        ...defined.map((f) => path.join(path.dirname(f), `.${path.basename(f)}.accelctl-0123456789ab`)),
+        path.join(path.dirname(journalFile(t)), '.journal.accelctl-abcdefabcdef'),
+      ];
+      for (const f of temps) fs.writeFileSync(f, '{"half');
+      const keep = path.join(path.dirname(defined[0]!), '.not-ours');
+      fs.writeFileSync(keep, 'x');
+      const r = await runArgv(['remove', NOBODY], t.root, new FakeKernel(t.h.env));
+      expect(warnings(r.stderr), r.stderr).toHaveLength(1);
+      for (const f of temps) expect(fs.existsSync(f), f).toBe(false);
+      expect(fs.existsSync(keep), 'a file that is not a temporary of a journaled file stays').toBe(true);
+      fs.rmSync(keep);
+      expect(byGroupMembers(snapshot(t.root))).toEqual(want);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
 describe('a journal that cannot be read', () => {
   const CREATE = ['create', '--parent', 'mtty', '--type', 'mtty-1', '--uuid', uuid(31)];
   const good = () =>
