@@ -152,7 +152,14 @@ const none: Journal = { step: () => undefined, undone: () => undefined, end: () 
 /** Writes `text` to `path` through a fresh temporary and a rename; fsynced (file and directory) when `durable`. */
 function writeJournal(path: string, text: string, durable: boolean): void {
   const dir = dirname(path);
-  const made = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // /var/lib as any directory (0755) if it is missing (a fixture root); accelctl's own directory 0700.
+  let made = mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    made ??= dir;
+  } catch (err) {
+    if (errnoName(err) !== 'EEXIST') throw err;
+  }
   if (durable && made !== undefined) for (let d = dir; d !== dirname(made); d = dirname(d)) syncDir(dirname(d));
   const tmp = join(dir, `.${basename(path)}.accelctl-${randomBytes(6).toString('hex')}`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);

@@ -64,8 +64,9 @@ describe('kill -9 at each step of an apply on the real kernel', () => {
     const points = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Point);
     expect(points).toHaveLength(STEPS);
 
-    const before = { live: [A, B].sort(), defined: [`${A} mtty mtty-1 auto`, `${D} mtty mtty-2 manual`].sort() };
-    const after = { live: [A, C1, C2].sort(), defined: [`${A} mtty mtty-1 auto`, `${C1} mtty mtty-1 auto`, `${C2} mtty mtty-2 auto`].sort() };
+    // `mdevctl list --defined` lines; "(active)": the definition's partition is live.
+    const before = { live: [A, B].sort(), defined: [`${A} mtty mtty-1 auto (active)`, `${D} mtty mtty-2 manual`].sort() };
+    const after = { live: [A, C1, C2].sort(), defined: [`${A} mtty mtty-1 auto (active)`, `${C1} mtty mtty-1 auto (active)`, `${C2} mtty mtty-2 auto (active)`].sort() };
     const summary: string[] = [];
     for (const p of points) {
       const what = `kill ${p.k} (${p.run.at ?? 'after the run ended'}): ${JSON.stringify(p, null, 1).slice(0, 3000)}`;
