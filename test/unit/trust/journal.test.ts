@@ -47,9 +47,13 @@ class Killing implements KernelWriter {
     readonly root: string,
     readonly k: number,
     readonly after: boolean,
+    /** This mutation fails with EIO first (0: none), so the kill can land in the rollback that follows. */
+    readonly failAt = 0,
   ) {}
   mutate<T>(what: string, f: () => T): T {
-    if (this.at !== null || ++this.n !== this.k) return f();
+    if (this.at !== null) return f();
+    if (++this.n === this.failAt) throw Object.assign(new Error('EIO'), { code: 'EIO' });
+    if (this.n !== this.k) return f();
     this.what = `${this.after ? 'after' : 'before'} ${what}`;
     if (!this.after) {
       this.at = snapshot(this.root);
@@ -170,8 +174,8 @@ async function prepared(sc: Scenario): Promise<{ t: FuzzTree; argv: string[] }> 
 }
 
 /** Runs argv killed at mutation k; leaves the tree as the kill left it (journal included). Null when the run has fewer mutations. */
-async function killedAt(t: FuzzTree, argv: string[], k: number, after: boolean): Promise<Killing | null> {
-  const kernel = new Killing(new FakeKernel(t.h.env), t.root, k, after);
+async function killedAt(t: FuzzTree, argv: string[], k: number, after: boolean, failAt = 0): Promise<Killing | null> {
+  const kernel = new Killing(new FakeKernel(t.h.env), t.root, k, after, failAt);
   files.around = (p, f) => kernel.mutate(`file ${p}`, f);
   try {
     await runArgv(argv, t.root, kernel);
@@ -257,6 +261,48 @@ describe('kill -9, then apply: the next apply recovers and converges in one run'
           restoreTo(t.root, base, snapshot(t.root));
         }
       }
+    } finally {
+      t.cleanup();
+    }
+  }, 120_000);
+});
+
+describe('kill -9 in the middle of a rollback', () => {
+  it('apply: write k fails, the rollback is killed at each of its undo steps; the next run finishes the undo (steps undone already are left alone)', async () => {
+    const sc = SCENARIOS[1]!;
+    const { t, argv } = await prepared(sc);
+    try {
+      const base = snapshot(t.root);
+      const want = byGroupMembers(base);
+      let inRollback = 0;
+      for (let failAt = 1; ; failAt++) {
+        // How many mutations the run makes when mutation failAt fails: its rollback's are those after failAt.
+        const probe = new Killing(new FakeKernel(t.h.env), t.root, 0, false, failAt);
+        files.around = (p, f) => probe.mutate(`file ${p}`, f);
+        const failed = await runArgv(argv, t.root, probe);
+        files.around = null;
+        restoreTo(t.root, base, snapshot(t.root));
+        if (probe.n < failAt) break;
+        expect(failed.code, failed.stderr).not.toBe(EXIT.ok);
+        for (let k = failAt + 1; k <= probe.n; k++) {
+          const killed = (await killedAt(t, argv, k, true, failAt))!;
+          expect(killed, `fail ${failAt}, kill ${k}`).not.toBeNull();
+          kills++;
+          inRollback++;
+          const what = `write ${failAt} failed, killed ${killed.what} (mutation ${k} of ${probe.n})`;
+          const r = await runArgv(['remove', NOBODY], t.root, new FakeKernel(t.h.env));
+          const now = snapshot(t.root);
+          try {
+            expect(r.internal, `${what}\n${r.stderr}`).toBeUndefined();
+            expect(warnings(r.stderr), `${what}\n${r.stderr}`).toHaveLength(1);
+            expect(r.stderr, what).not.toContain('NOT undone');
+            expect(byGroupMembers(now), `${what}\n${r.stderr}\nchanged: ${changed(withoutLockContent(base), withoutLockContent(now)).join(' ')}`).toEqual(want);
+          } finally {
+            restoreTo(t.root, base, snapshot(t.root));
+          }
+        }
+      }
+      expect(inRollback).toBeGreaterThan(10);
     } finally {
       t.cleanup();
     }
