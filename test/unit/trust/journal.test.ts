@@ -37,6 +37,9 @@ const uuid = (n: number) => `5b0f0000-0000-4000-8000-0000000000${n.toString().pa
 
 class Killed extends Error {}
 
+/** The cases run on synchronous fs calls: let the worker's event loop (vitest's RPC) breathe between kill points. */
+const breathe = () => new Promise<void>((r) => setImmediate(r));
+
 /** The fake kernel, "killed" at its k-th mutation (before it, or after it took effect): the tree is snapshotted then. */
 class Killing implements KernelWriter {
   n = 0;
@@ -175,6 +178,7 @@ async function prepared(sc: Scenario): Promise<{ t: FuzzTree; argv: string[] }> 
 
 /** Runs argv killed at mutation k; leaves the tree as the kill left it (journal included). Null when the run has fewer mutations. */
 async function killedAt(t: FuzzTree, argv: string[], k: number, after: boolean, failAt = 0): Promise<Killing | null> {
+  await breathe();
   const kernel = new Killing(new FakeKernel(t.h.env), t.root, k, after, failAt);
   files.around = (p, f) => kernel.mutate(`file ${p}`, f);
   try {
