@@ -11,7 +11,7 @@ import { AccelError, EXIT } from './errors.js';
 import { writeReportFile } from './files.js';
 import { withLock } from './lock.js';
 import { dryRunOutcome, filesDryRun } from './plan/dryrun.js';
-import { executePlan, PlanError, rollback } from './plan/execute.js';
+import { executePlan, PlanError, recoverJournal, rollback } from './plan/execute.js';
 import { InterruptedError, interruptedBy, stopsRun } from './plan/stop.js';
 import type { Plan } from './plan/types.js';
 import type { KernelWriter } from './plan/writer.js';
@@ -45,6 +45,8 @@ export async function invoke(spec: CommandSpec, ctx: Context, raw: Raw, mode: Mo
   requireRoot(ctx.env, spec.name);
   const { kernel, interrupts } = mode;
   return withLock(ctx.env, spec.name, async () => {
+    // A run that died half way left its journal: the host is put back before this run looks at it.
+    await recoverJournal(ctx, kernel);
     const signal = interrupts?.arm();
     try {
       const r = await mod.run(ctx, options);

@@ -15,6 +15,7 @@ import { runNotifiers, runPost, runPre, type Chosen, type HookState } from './ca
 import type { Hook } from './types.js';
 import { boundFor } from './bounded.js';
 import { interruptedBy, loopTurn, PendingWriteError } from './stop.js';
+import { beginJournal, staleJournal, type Journal } from './journal.js';
 
 export interface PlanResult {
   /** Always empty: a write still blocked when its bound passes stops the run (PendingWriteError). Kept for callers. */
@@ -115,10 +116,11 @@ async function undoSteps(step: Step): Promise<Step[]> {
 const noteOf = (s: Step): string => (s.kind === 'wait' ? `wait for ${s.what}` : s.note);
 
 /** Undoes `done` (steps that ran) in reverse; the entry also calls it for the earlier parts of a run that stops. */
-export async function rollback(ctx: Context, kernel: KernelWriter, done: Step[]): Promise<{ undone: string[]; notUndone: string[] }> {
+export async function rollback(ctx: Context, kernel: KernelWriter, done: Step[], onUndone?: (s: Step) => void): Promise<{ undone: string[]; notUndone: string[] }> {
   const undone: string[] = [];
   const notUndone: string[] = [];
   for (const step of [...done].reverse()) {
+    const before = notUndone.length;
     let steps: Step[];
     try {
       steps = await undoSteps(step);
@@ -135,8 +137,19 @@ export async function rollback(ctx: Context, kernel: KernelWriter, done: Step[])
         break;
       }
     }
+    if (notUndone.length === before) onUndone?.(step);
   }
   return { undone, notUndone };
+}
+
+/**
+ * A run that died left its journal (src/plan/journal.ts): undo what it had
+ * started, last first, and say so in one warning. The entry calls this under
+ * the host lock before the command plans anything.
+ */
+export async function recoverJournal(ctx: Context, kernel: KernelWriter): Promise<void> {
+  const stale = staleJournal(ctx);
+  if (stale !== null) stale.finish(await rollback(ctx, kernel, stale.steps));
 }
 
 /** `signal`: the entry's abort (a SIGINT, SIGTERM or SIGHUP): no step starts after it, and the done ones are undone. */
@@ -174,17 +187,21 @@ async function after(ctx: Context, kernel: KernelWriter, passed: { hook: Hook; c
 async function runSteps(ctx: Context, kernel: KernelWriter, plan: Plan, signal?: AbortSignal): Promise<PlanResult> {
   const done: Step[] = [];
   const pending: WriteStep[] = [];
-  for (const step of plan.steps) {
+  // The intent, on disk before the first write; removed once the run is over (done or rolled back).
+  const journal: Journal = beginJournal(ctx, plan);
+  for (const [i, step] of plan.steps.entries()) {
     try {
       // A wait is never cut short: it belongs to the write before it, whose undo needs its outcome.
       // One turn of the event loop first: writes are synchronous and a device usually appears within its
       // create, so without it a whole plan runs in microtasks and a signal's handler only runs at the end.
       if (signal !== undefined) await loopTurn();
       if (signal?.aborted && step.kind !== 'wait') throw interruptedBy(signal);
+      journal.step(i);
       if (await runStep(ctx, kernel, step)) pending.push(step as WriteStep);
       else done.push(step);
     } catch (err) {
-      const { undone, notUndone } = await rollback(ctx, kernel, done);
+      const { undone, notUndone } = await rollback(ctx, kernel, done, (s) => journal.undone(plan.steps.indexOf(s)));
+      journal.end();
       // A bug is rethrown as is (loud, with its stack) once the host is restored.
       if (!(err instanceof AccelError)) throw err;
       throw new PlanError(err, undone, notUndone);
@@ -194,9 +211,11 @@ async function runSteps(ctx: Context, kernel: KernelWriter, plan: Plan, signal?:
   if (signal !== undefined) {
     await loopTurn();
     if (signal.aborted) {
-      const { undone, notUndone } = await rollback(ctx, kernel, done);
+      const { undone, notUndone } = await rollback(ctx, kernel, done, (s) => journal.undone(plan.steps.indexOf(s)));
+      journal.end();
       throw new PlanError(interruptedBy(signal), undone, notUndone);
     }
   }
+  journal.end();
   return { pending };
 }

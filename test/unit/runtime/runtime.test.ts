@@ -198,7 +198,7 @@ describe('blocking writes are bounded whether or not a holder is visible', () =>
     const r = await start(['bind', EDU], { ACCELCTL_WRITE_TIMEOUT: '0.3' }).done;
     expect(r.code, r.stderr).toBe(EXIT.busy);
     expect(r.stderr.split('\n')[0]).toBe(
-      `accelctl: write "${EDU}" to /sys/bus/pci/drivers_probe still pending in the kernel after 0.3 s (probe ${EDU}); undone: restored driver_override of ${EDU}`,
+      `accelctl: write "${EDU}" to /sys/bus/pci/drivers_probe still pending in the kernel after 0.3 s (probe ${EDU}); undone: restored driver_override of ${EDU}, forgot ${EDU}'s previous driver again`,
     );
     // The real writer wrote "\n" back (the kernel's way to clear it); the fixture file holds what was written.
     expect(fs.readFileSync(override, 'utf8')).toBe(was === '(null)\n' ? '\n' : was);

@@ -95,6 +95,8 @@ export function fuzzTree(prepare?: (h: Harness) => void): FuzzTree {
   const root = h.root;
   fs.mkdirSync(path.join(root, 'run/accelctl'), { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(root, 'run/accelctl/lock'), '', { mode: 0o600 });
+  // The journal's directory (src/plan/journal.ts): made by the first mutating run, then only the journal in it comes and goes.
+  fs.mkdirSync(path.join(root, 'var/lib/accelctl'), { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.join(root, 'out'));
   prepare?.(h);
   const base = snapshot(root);
