@@ -4,7 +4,7 @@
  * VFIO driver, refusing one its host driver is using unless --force, and
  * remembering the previous driver for `unbind`.
  */
-import { statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { planned, type Planned, type Raw } from '../command.js';
 import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
@@ -14,6 +14,7 @@ import { inUse } from '../host/inuse.js';
 import { readMemory, writeMemory } from '../host/memory.js';
 import { bindSteps, currentDriver, isVfioDriver, requireDriver } from '../plan/pci.js';
 import { wait, type Step } from '../plan/types.js';
+import { OWNER_MODE } from '../plan/chown.js';
 import { existsSync } from '../sysfs/attr.js';
 import { refuseHeld } from '../host/held.js';
 import { blocker, readGroup } from '../sysfs/iommu.js';
@@ -39,14 +40,16 @@ function ownerSteps(env: Env, group: number | null, owner: Owner | null): Step[]
   if (group === null) throw new NotFoundError('the device has no IOMMU group, so no /dev/vfio node to give --owner');
   const node = env.path(vfioNode(group));
   try {
-    const st = statSync(node);
-    if (st.uid === owner.uid && st.gid === owner.gid) return [];
+    // The node itself, never what a link in its place names (the chown does not follow one either).
+    const st = lstatSync(node);
+    if (!st.isSymbolicLink() && st.uid === owner.uid && st.gid === owner.gid && (st.mode & 0o7777) === OWNER_MODE) return [];
   } catch {
     /* not there yet: the bind creates it */
   }
+  // The group must be able to open the node too (`--owner qemu:kvm`): 0660, not the kernel's 0600.
   return [
     wait(`${env.kernelPath(node)} to appear`, () => existsSync(node)),
-    { kind: 'chown', path: node, uid: owner.uid, gid: owner.gid, note: `give ${env.kernelPath(node)} to ${owner.spec}` },
+    { kind: 'chown', path: node, uid: owner.uid, gid: owner.gid, mode: OWNER_MODE, note: `give ${env.kernelPath(node)} to ${owner.spec} (mode 0660)` },
   ];
 }
 
@@ -100,7 +103,7 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
         previousDriver: remembered,
         iommuGroup: t.iommuGroup,
         vfioDevice: vfioNode(t.iommuGroup),
-        owner: owner && t === fn ? { uid: owner.uid, gid: owner.gid } : null,
+        owner: owner && t === fn ? { uid: owner.uid, gid: owner.gid, mode: '0660' } : null,
         changed: moved || (t === fn && chown.length > 0),
         stayed: !moved,
       };
@@ -108,7 +111,7 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
     const text = devices
       .map((d) => {
         const node = d.vfioDevice ? ` (${d.vfioDevice})` : '';
-        const given = d.owner && chown.length > 0 ? `, ${d.vfioDevice} given to ${o.owner}` : '';
+        const given = d.owner && chown.length > 0 ? `, ${d.vfioDevice} given to ${o.owner} (mode 0660)` : '';
         return d.stayed ? `${d.address}: already on ${d.driver}${node}${given}` : `${d.address}: ${d.previousDriver ?? 'no driver'} -> ${d.driver ?? 'no driver'}${node}${given}`;
       })
       .join('\n');

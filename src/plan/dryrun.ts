@@ -3,13 +3,15 @@ import type { Context, Outcome } from '../context.js';
 import type { Plan } from './types.js';
 import { describeHooks } from './callouts.js';
 
+const octal = (mode: number): string => mode.toString(8).padStart(4, '0');
+
 export function describeStep(ctx: Context, step: Plan['steps'][number]): string {
   const k = (p: string) => ctx.env.kernelPath(p);
   switch (step.kind) {
     case 'write':
       return `write ${k(step.path)} <- ${JSON.stringify(step.value)}`;
     case 'chown':
-      return `chown ${k(step.path)} ${step.uid}:${step.gid}`;
+      return `chown ${k(step.path)} ${step.uid}:${step.gid}${step.mode === undefined ? '' : ` mode ${octal(step.mode)}`}`;
     case 'wait':
       return `wait  ${step.what}`;
     case 'file':
@@ -20,7 +22,7 @@ export function describeStep(ctx: Context, step: Plan['steps'][number]): string 
 export function dryRunOutcome(ctx: Context, plan: Plan): Outcome {
   const writes = plan.steps.flatMap((s) => (s.kind === 'write' ? [{ path: ctx.env.kernelPath(s.path), value: s.value }] : []));
   const chowns = plan.steps.flatMap((s) =>
-    s.kind === 'chown' ? [{ path: ctx.env.kernelPath(s.path), uid: s.uid, gid: s.gid }] : [],
+    s.kind === 'chown' ? [{ path: ctx.env.kernelPath(s.path), uid: s.uid, gid: s.gid, ...(s.mode === undefined ? {} : { mode: octal(s.mode) }) }] : [],
   );
   ctx.info(`dry run: ${writes.length} write${writes.length === 1 ? '' : 's'} planned, nothing changed`);
   // Callouts are not run in a dry run (they may act on the host): they are printed where they would run.

@@ -72,7 +72,7 @@ async function runStep(ctx: Context, kernel: KernelWriter, step: Step): Promise<
       return false;
     case 'chown':
       try {
-        kernel.chown(step.path, step.uid, step.gid);
+        kernel.chown(step.path, step.uid, step.gid, step.mode);
       } catch (err) {
         throw fromErrno('chown', env.kernelPath(step.path), err);
       }

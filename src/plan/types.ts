@@ -36,6 +36,8 @@ export interface ChownStep {
   path: HostPath;
   uid: number;
   gid: number;
+  /** Permission bits set with the owner (`0660` for `--owner`; the old mode in an undo); unset: left as they are. */
+  mode?: number;
   note: string;
   undo?: Undo;
 }

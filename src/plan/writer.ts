@@ -4,8 +4,9 @@
  * double that also plays the kernel's part (a fixture tree's `create` is a
  * plain file, so writing it makes no device appear).
  */
-import { chownSync, closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { chownNoFollow } from './chown.js';
 
 export type BoundedResult = { state: 'done' } | { state: 'failed'; errno: string } | { state: 'pending' };
 
@@ -21,7 +22,8 @@ export interface KernelWriter {
   write(path: string, value: string): void;
   /** A write that may block in the kernel: give up waiting after `ms`, leaving it to finish alone. */
   writeBounded(path: string, value: string, ms: number): Promise<BoundedResult>;
-  chown(path: string, uid: number, gid: number): void;
+  /** Owner (and `mode`, when given) of a /dev/vfio node, never through a symbolic link (src/plan/chown.ts). */
+  chown(path: string, uid: number, gid: number, mode?: number): void;
   /** Runs one of mdevctl's callout or notifier executables with `stdin`; one that outlives its time is killed (its process group). */
   runHook(file: string, args: string[], stdin: string): Promise<HookRun>;
 }
@@ -132,7 +134,7 @@ export function runHook(file: string, args: string[], stdin: string, ms: number)
 export const fsWriter: KernelWriter = {
   write: writeOnce,
   writeBounded: writeInChild,
-  chown: chownSync,
+  chown: chownNoFollow,
   runHook: (file, args, stdin) => runHook(file, args, stdin, HOOK_TIMEOUT_MS),
 };
 

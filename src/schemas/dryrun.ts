@@ -6,7 +6,14 @@ export const DryRunOutput = z.object({
   schemaVersion,
   dryRun: z.literal(true),
   writes: z.array(z.object({ path: z.string().describe('kernel path of the sysfs file'), value: z.string().describe('the exact bytes') })),
-  chowns: z.array(z.object({ path: z.string(), uid: z.number().int(), gid: z.number().int() })),
+  chowns: z.array(
+    z.object({
+      path: z.string(),
+      uid: z.number().int(),
+      gid: z.number().int(),
+      mode: z.string().regex(/^0[0-7]{3}$/).optional().describe('permission bits set with the owner, octal (`--owner` gives 0660)'),
+    }),
+  ),
   callouts: z
     .array(z.string())
     .optional()

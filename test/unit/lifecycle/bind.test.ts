@@ -147,11 +147,13 @@ describe('bind', () => {
   it('--owner gives /dev/vfio/N to a user and group resolved through the root\'s /etc', async () => {
     h = makeHarness({ json: true });
     const out = await run(h.ctx, [EDU], { owner: 'sandbox:kvm' });
-    expect(h.kernel.chowns).toEqual([{ path: '/dev/vfio/10', uid: 4242, gid: 104 }]);
-    expect((out.json as { devices: { owner: unknown }[] }).devices[0]!.owner).toEqual({ uid: 4242, gid: 104 });
+    expect(h.kernel.chowns).toEqual([{ path: '/dev/vfio/10', uid: 4242, gid: 104, mode: 0o660 }]);
+    const st = fs.statSync(`${h.root}/dev/vfio/10`);
+    expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([4242, 104, 0o660]);
+    expect((out.json as { devices: { owner: unknown }[] }).devices[0]!.owner).toEqual({ uid: 4242, gid: 104, mode: '0660' });
     const h2 = makeHarness();
     await run(h2.ctx, [EDU], { owner: 'nobody' });
-    expect(h2.kernel.chowns).toEqual([{ path: '/dev/vfio/10', uid: 65534, gid: 65534 }]);
+    expect(h2.kernel.chowns).toEqual([{ path: '/dev/vfio/10', uid: 65534, gid: 65534, mode: 0o660 }]);
     const e = await run(h2.ctx, [EDU], { owner: 'nosuchuser' }).catch((x) => x);
     expect(e.exitCode).toBe(EXIT.notFound);
     const e2 = await run(h2.ctx, [EDU], { owner: '../x' }).catch((x) => x);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Env } from '../../../src/env.js';
 import { runHook, type BoundedResult, type HookRun, type KernelWriter } from '../../../src/plan/writer.js';
+import { chownNoFollow } from '../../../src/plan/chown.js';
 
 export interface Written {
   path: string;
@@ -18,7 +19,7 @@ const errno = (code: string) => Object.assign(new Error(code), { code });
 
 export class FakeKernel implements KernelWriter {
   readonly log: Written[] = [];
-  readonly chowns: { path: string; uid: number; gid: number }[] = [];
+  readonly chowns: { path: string; uid: number; gid: number; mode?: number }[] = [];
   /** kernel path -> errno to fail that write with. */
   readonly failures = new Map<string, string>();
   /** kernel paths whose bounded write stays blocked (a held mdev's remove). */
@@ -71,8 +72,10 @@ export class FakeKernel implements KernelWriter {
     return runHook(file, args, stdin, this.hookTimeoutMs);
   }
 
-  chown(hostPath: string, uid: number, gid: number): void {
-    this.chowns.push({ path: this.env.kernelPath(hostPath), uid, gid });
+  /** Logged, and done on the fixture node as the real writer does it (the tests run as root). */
+  chown(hostPath: string, uid: number, gid: number, mode?: number): void {
+    this.chowns.push({ path: this.env.kernelPath(hostPath), uid, gid, ...(mode === undefined ? {} : { mode }) });
+    chownNoFollow(hostPath, uid, gid, mode);
   }
 
   private react(hostPath: string, value: string): void {
@@ -112,7 +115,7 @@ export class FakeKernel implements KernelWriter {
     this.rel(path.join(typeDir, 'devices', uuid), mdir);
     this.rel(this.sys('bus/mdev/devices', uuid), mdir);
     const g = this.newGroup(mdir, uuid, true);
-    fs.writeFileSync(this.env.dev('vfio', String(g)), '');
+    this.vfioNode(String(g));
   }
 
   private removeMdev(mdir: string): void {
@@ -159,8 +162,14 @@ export class FakeKernel implements KernelWriter {
     this.rel(this.sys('bus/pci/drivers', driver, bdf), dir);
     if (driver.startsWith('vfio')) {
       const g = path.basename(fs.readlinkSync(path.join(dir, 'iommu_group')));
-      fs.writeFileSync(this.env.dev('vfio', g), '');
+      this.vfioNode(g);
     }
+  }
+
+  /** A group's node, root's, with the mode the fixture generator gives its nodes (a new node never keeps an old owner). */
+  private vfioNode(g: string): void {
+    const node = this.env.dev('vfio', g);
+    if (!fs.existsSync(node)) fs.writeFileSync(node, '');
   }
 
   private probe(bdf: string): void {
@@ -180,6 +189,8 @@ export class FakeKernel implements KernelWriter {
       if (drv) fs.rmSync(this.sys('bus/pci/drivers', drv, bdf));
       const g = path.basename(fs.readlinkSync(path.join(vfDir, 'iommu_group')));
       fs.rmSync(this.sys('kernel/iommu_groups', g), { recursive: true });
+      // A VF is alone in its group: its VFIO node goes with it.
+      if (drv?.startsWith('vfio')) fs.rmSync(this.env.dev('vfio', g), { force: true });
       fs.rmSync(this.sys('bus/pci/devices', bdf));
       fs.rmSync(path.join(pfDir, v));
       fs.rmSync(vfDir, { recursive: true });
