@@ -40,8 +40,8 @@ class Failing implements KernelWriter {
     if (this.fails()) return { state: 'failed', errno: this.errno };
     return this.inner.writeBounded(p, v, ms);
   }
-  chown(p: string, uid: number, gid: number): void {
-    this.inner.chown(p, uid, gid);
+  chown(p: string, uid: number, gid: number, mode?: number): void {
+    this.inner.chown(p, uid, gid, mode);
   }
   runHook(file: string, args: string[], stdin: string): Promise<HookRun> {
     return this.inner.runHook(file, args, stdin);
@@ -80,6 +80,19 @@ interface Scenario {
 }
 
 const plans = (t: FuzzTree) => `${t.root}.plans`;
+
+/**
+ * Two VFs the host has set up, as on a real host: the first handed to
+ * vfio-pci by accelctl (driver_override vfio-pci, its /dev/vfio node given to
+ * sandbox:kvm with mode 0660), the second taken off nvme and left without a
+ * driver. Disabling them loses all of that; an undo must put it back.
+ */
+async function vfsSetUp(run: (argv: string[]) => Promise<void>, t: FuzzTree): Promise<void> {
+  await run(['sriov', PF, '--vfs', '0']);
+  await run(['sriov', PF, '--vfs', '2']);
+  await run(['bind', '0000:01:00.1', '--owner', 'sandbox:kvm']);
+  new FakeKernel(t.h.env).write(t.h.env.sys('bus/pci/drivers/nvme/unbind'), '0000:01:00.2');
+}
 
 const SCENARIOS: Scenario[] = [
   { name: 'create --count 3', argv: ['create', '--parent', 'mtty', '--type', 'mtty-1', '--count', '3'], atLeast: 3 },
@@ -130,6 +143,8 @@ const SCENARIOS: Scenario[] = [
       await run(['sriov', PF, '--vfs', '1']);
     },
   },
+  { name: 'sriov --vfs 1 (a VF on vfio-pci with an owner, a VF without a driver)', argv: ['sriov', PF, '--vfs', '1'], atLeast: 2, prepare: vfsSetUp },
+  { name: 'sriov --vfs 0 --no-autoprobe (the same VFs)', argv: ['sriov', PF, '--vfs', '0', '--no-autoprobe'], atLeast: 2, prepare: vfsSetUp },
 ];
 
 let combinations = 0;

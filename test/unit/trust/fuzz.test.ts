@@ -131,9 +131,9 @@ class Recording implements KernelWriter {
     this.keep(p);
     return this.inner.writeBounded(p, v, ms);
   }
-  chown(p: string, uid: number, gid: number): void {
+  chown(p: string, uid: number, gid: number, mode?: number): void {
     this.keep(p);
-    this.inner.chown(p, uid, gid);
+    this.inner.chown(p, uid, gid, mode);
   }
   runHook(file: string, args: string[], stdin: string): Promise<HookRun> {
     this.keep(file);
