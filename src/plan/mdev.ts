@@ -103,7 +103,7 @@ export interface CreatedPartition {
 /** After the plan ran: each of the request's partitions with the group the kernel gave it. */
 export function createdPartitions(env: Env, req: CreateRequest, plan: CreatePlan): CreatedPartition[] {
   return req.uuids.map((uuid) => {
-    const group = readGroupLinkSync(under(mdevDir(env, uuid), 'iommu_group'));
+    const group = readGroupLinkSync(env, under(mdevDir(env, uuid), 'iommu_group'));
     return {
       uuid,
       parent: req.parent,

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { under, type Env, type HostPath } from '../env.js';
 import { NotFoundError } from '../errors.js';
-import { readLinkNameSync } from '../sysfs/attr.js';
+import { readDriverLinkSync } from '../sysfs/attr.js';
 import { pciDir, type PciFunction } from '../sysfs/pci.js';
 import { wait, write, type Step } from './types.js';
 
@@ -15,7 +15,7 @@ export const isVfioDriver = (d: string | null): boolean => d !== null && /vfio/.
 
 export const driverDir = (env: Env, driver: string): HostPath => env.sys('bus/pci/drivers', driver);
 
-export const currentDriver = (env: Env, address: string): string | null => readLinkNameSync(under(pciDir(env, address), 'driver'));
+export const currentDriver = (env: Env, address: string): string | null => readDriverLinkSync(env, under(pciDir(env, address), 'driver'));
 
 /** "\n" clears driver_override (the kernel stores no override for an empty line). */
 const overrideValue = (o: string | null): string => o ?? '\n';

@@ -60,7 +60,7 @@ function restoreNode(env: Env, vf: VfState): Step[] {
   const groupLink = under(pciDir(env, vf.address), 'iommu_group');
   return [
     wait(`the VFIO node of ${vf.address} to appear`, () => {
-      const g = readGroupLinkSync(groupLink);
+      const g = readGroupLinkSync(env, groupLink);
       if (g === null) return false;
       chown.path = env.path(vfioNode(g));
       return existsSync(chown.path);
