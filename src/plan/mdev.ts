@@ -115,11 +115,15 @@ export function createdPartitions(env: Env, req: CreateRequest, plan: CreatePlan
   });
 }
 
-/** Removes one mdev; undone by creating it again with the same UUID and type. */
+/**
+ * Removes one mdev; undone by creating it again with the same UUID and type
+ * and waiting for it to appear, so the undo says done only of a partition
+ * that is there again (and a later undo step, or the next command, finds it).
+ */
 export function removeSteps(env: Env, m: Mdev, boundedMs?: number): Step[] {
   const dir = mdevDir(env, m.uuid);
   const recreate = write(under(parentTypeDir(env, m.parent, m.type), 'create'), m.uuid, `recreated ${m.uuid}`);
-  const step = { ...removeStep(env, m.uuid, `remove ${m.uuid}`), undo: [recreate] };
+  const step = { ...removeStep(env, m.uuid, `remove ${m.uuid}`), undo: [recreate, wait(`${env.kernelPath(dir)} to come back`, () => existsSync(dir))] };
   if (boundedMs !== undefined) return [{ ...step, boundedMs }];
   return [step, wait(`${env.kernelPath(dir)} to go away`, () => !existsSync(dir))];
 }
