@@ -131,6 +131,20 @@ describe('sriov and VFs the host uses', () => {
     expect(h.kernel.log).toEqual([{ path: NUMVFS, value: '0' }]);
   });
 
+  it('refuses (exit 5) to remove a VF whose network interface is up, writing nothing; --force removes it', async () => {
+    h = makeHarness();
+    const vf = fs.realpathSync(`${h.root}/sys/bus/pci/devices/${VF}`);
+    fs.mkdirSync(`${vf}/net/ens1v0`, { recursive: true });
+    fs.writeFileSync(`${vf}/net/ens1v0/flags`, '0x1003\n');
+    fs.mkdirSync(`${h.root}/sys/class/net`, { recursive: true });
+    fs.symlinkSync(path.relative(`${h.root}/sys/class/net`, `${vf}/net/ens1v0`), `${h.root}/sys/class/net/ens1v0`);
+    const err = await run(h.ctx, [PF], { vfs: '0' }).catch((e) => e);
+    expect([err.exitCode, err.message]).toEqual([EXIT.busy, `removing the VFs of ${PF} would pull them from the host: ${VF} (nvme): network interface ens1v0 is up`]);
+    expect(h.kernel.log).toEqual([]);
+    await run(h.ctx, [PF], { vfs: '0', force: true });
+    expect(h.kernel.log).toEqual([{ path: NUMVFS, value: '0' }]);
+  });
+
   it('keeping the count is a no-op, never refused for use', async () => {
     h = makeHarness();
     vfMounted(h);
