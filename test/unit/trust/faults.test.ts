@@ -177,6 +177,8 @@ describe.each(SCENARIOS)('fault injection: $name', (sc) => {
       for (let k = 1; k <= clean.writes; k++) {
         for (const errno of ERRNOS) {
           combinations++;
+          // Let the worker's event loop (vitest's RPC) breathe between cases on a loaded machine.
+          await new Promise((r) => setImmediate(r));
           const kernel = new Failing(new FakeKernel(t.h.env), k, errno);
           const r = await runArgv(argv, t.root, kernel);
           const after = snapshot(t.root);
