@@ -77,9 +77,9 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, opts
 }
 
 /** `content` null deletes the file (absent already is fine). Durable either way: both fsync the directory. */
-export function replaceFile(path: string, content: string | null): void {
+export function replaceFile(path: string, content: string | null, modes: { mode?: number; dirMode?: number } = {}): void {
   if (content !== null) {
-    writeFileAtomic(path, content, { mode: 0o644 });
+    writeFileAtomic(path, content, { mode: modes.mode ?? 0o644, ...(modes.dirMode === undefined ? {} : { dirMode: modes.dirMode }) });
     return;
   }
   try {

@@ -11,7 +11,7 @@ import { BusyError, NotFoundError, UsageError } from '../errors.js';
 import { resolveOwner, type Owner } from '../host/accounts.js';
 import { pciFunction } from '../sysfs/device.js';
 import { inUse } from '../host/inuse.js';
-import { readMemory, writeMemory } from '../host/memory.js';
+import { memoryStep, readMemory } from '../host/memory.js';
 import { bindSteps, currentDriver, isVfioDriver, requireDriver } from '../plan/pci.js';
 import { wait, type Step } from '../plan/types.js';
 import { OWNER_MODE } from '../plan/chown.js';
@@ -89,13 +89,14 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
   const chown = ownerSteps(env, fn.iommuGroup, owner);
   // A function already on the driver stays as it is (its driver_override too): bind changes nothing there.
   const already = (t: PciFunction): boolean => t.driver === driver;
-  const steps = [...targets.flatMap((t) => (already(t) ? [] : bindSteps(env, t, driver))), ...chown];
+  const at = new Date().toISOString();
+  // What each moved function had is recorded before its driver changes (and undone with them).
+  const remember = (t: PciFunction): Step[] => [memoryStep(env, t.address, { previousDriver: t.driver, previousOverride: t.driverOverride, at }), ...bindSteps(env, t, driver)];
+  const steps = [...targets.flatMap((t) => (already(t) ? [] : remember(t))), ...chown];
   const notes = steps.length === 0 ? [`${fn.address} is already bound to ${driver}: nothing to do`] : [];
   return planned({ steps }, () => {
-    const at = new Date().toISOString();
     const devices = targets.map((t) => {
       const moved = t.driver !== driver;
-      if (moved) writeMemory(env, t.address, { previousDriver: t.driver, previousOverride: t.driverOverride, at });
       const remembered = moved ? t.driver : (readMemory(env, t.address)?.previousDriver ?? null);
       return {
         address: t.address,

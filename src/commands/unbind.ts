@@ -7,7 +7,7 @@ import { planned, type Planned, type Raw } from '../command.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { pciFunction } from '../sysfs/device.js';
-import { forgetMemory, readMemory } from '../host/memory.js';
+import { memoryStep, readMemory } from '../host/memory.js';
 import { currentDriver, isVfioDriver, releaseSteps, requireDriver } from '../plan/pci.js';
 import { refuseHeld } from '../host/held.js';
 import { checkDriver } from '../validate.js';
@@ -41,9 +41,9 @@ export async function run(ctx: Context, { device, driver: asked }: UnbindOptions
   const expect = asked ?? memory?.previousDriver ?? null;
   // Remembered as driverless: probing would hand it to whatever matches now.
   const reprobe = asked !== null || memory === null || memory.previousDriver !== null;
-  const steps = releaseSteps(env, fn, override, expect, reprobe);
+  // Forgotten once the driver is back, as the plan's last step (undone if a step before it fails: nothing to undo then).
+  const steps = [...releaseSteps(env, fn, override, expect, reprobe), ...(memory === null ? [] : [memoryStep(env, fn.address, null)])];
   return planned({ steps }, () => {
-    forgetMemory(env, fn.address);
     const driver = currentDriver(env, fn.address);
     const device = { address: fn.address, driver, previousDriver: fn.driver, changed: true };
     return { json: { schemaVersion: 1, devices: [device] }, text: `${fn.address}: ${fn.driver ?? 'no driver'} -> ${driver ?? 'no driver'}` };

@@ -3,10 +3,10 @@
  * driver_override, kept under <root>/run/accelctl/bind/<bdf>.json (gone at
  * reboot, like the binding itself).
  */
-import { rmSync } from 'node:fs';
-import type { Env } from '../env.js';
+import type { Env, HostPath } from '../env.js';
+import type { FileStep } from '../plan/types.js';
 import { MalformedError } from '../errors.js';
-import { readText, writeFileAtomic } from '../files.js';
+import { readText } from '../files.js';
 
 export interface BindMemory {
   previousDriver: string | null;
@@ -38,11 +38,21 @@ export function readMemory(env: Env, address: string): BindMemory | null {
   return parsed;
 }
 
-export function writeMemory(env: Env, address: string, m: BindMemory): void {
-  const path = memoryPath(env, address);
-  writeFileAtomic(path, JSON.stringify(m) + '\n', { mode: 0o600, dirMode: 0o700 });
-}
-
-export function forgetMemory(env: Env, address: string): void {
-  rmSync(memoryPath(env, address), { force: true });
+/**
+ * The plan step that records (or, `m` null, forgets) what bind found: a step
+ * like the driver writes, so --dry-run shows it, bind writes it before the
+ * driver changes, and a failed run undoes it (the file as it was, or none).
+ */
+export function memoryStep(env: Env, address: string, m: BindMemory | null): FileStep {
+  const path = memoryPath(env, address) as HostPath;
+  const was = readText(path);
+  const modes = { mode: 0o600, dirMode: 0o700 };
+  return {
+    kind: 'file',
+    path,
+    content: m === null ? null : JSON.stringify(m) + '\n',
+    ...modes,
+    note: m === null ? `forget what bind remembered of ${address}` : `remember ${address}'s driver ${m.previousDriver ?? '(none)'} for unbind`,
+    undo: [{ kind: 'file', path, content: was, ...modes, note: `restored what bind remembered of ${address}` }],
+  };
 }

@@ -79,7 +79,7 @@ async function runStep(ctx: Context, kernel: KernelWriter, step: Step): Promise<
       return false;
     case 'file':
       try {
-        replaceFile(step.path, step.content);
+        replaceFile(step.path, step.content, step);
       } catch (err) {
         throw fromErrno(step.content === null ? 'delete' : 'write', env.kernelPath(step.path), err);
       }
