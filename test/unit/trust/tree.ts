@@ -87,7 +87,7 @@ export interface FuzzTree {
 
 /**
  * The harness tree plus what the cases need beside it: the lock directory
- * and file made once (their first creation is not what a case is about; the
+ * and file and bind's memory directory made once (their first creation is not what a case is about; the
  * lock file's content is the holder's name, rewritten by every locked run).
  */
 export function fuzzTree(prepare?: (h: Harness) => void): FuzzTree {
@@ -96,6 +96,9 @@ export function fuzzTree(prepare?: (h: Harness) => void): FuzzTree {
   const root = h.root;
   fs.mkdirSync(path.join(root, 'run/accelctl'), { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(root, 'run/accelctl/lock'), '', { mode: 0o600 });
+  // bind's memory directory likewise: bind records what it found there before the driver changes (a plan
+  // step, undone by deleting the file), so a failed first bind would otherwise leave the empty 0700 directory.
+  fs.mkdirSync(path.join(root, 'run/accelctl/bind'), { mode: 0o700 });
   fs.mkdirSync(path.join(root, 'out'));
   prepare?.(h);
   const base = snapshot(root);
