@@ -100,7 +100,7 @@ complete -c accelctl -n '__fish_seen_subcommand_from create' -l attr -x -d 'writ
 complete -c accelctl -n '__fish_seen_subcommand_from remove' -l force -d 'try even when a process holds it; give up waiting after ACCELCTL_REMOVE_TIMEOUT s (default 5)'
 complete -c accelctl -n '__fish_seen_subcommand_from remove; and __accelctl_arg 0 more' -a '(__accelctl_host live-uuids)'
 complete -c accelctl -n '__fish_seen_subcommand_from bind' -l driver -x -d 'the driver to bind to'
-complete -c accelctl -n '__fish_seen_subcommand_from bind' -l owner -x -d 'give /dev/vfio/N to this user so it can open the device'
+complete -c accelctl -n '__fish_seen_subcommand_from bind' -l owner -x -d 'give /dev/vfio/N to this user and group, mode 0660, so they can open the device'
 complete -c accelctl -n '__fish_seen_subcommand_from bind' -l force -d 'take the device even while the host uses it (interface up, mounted)'
 complete -c accelctl -n '__fish_seen_subcommand_from bind' -l group -d 'also bind the other members of its IOMMU group that keep host drivers'
 complete -c accelctl -n '__fish_seen_subcommand_from bind' -l persist -d 'also save the binding (and --owner) in /etc/accelctl/bindings, so udev brings it back when the function is added again (a reboot)'

@@ -1,4 +1,5 @@
 import { join, isAbsolute, relative, sep } from 'node:path';
+import { escapeControl } from './render/escape.js';
 
 declare const hostBrand: unique symbol;
 declare const kernelBrand: unique symbol;
@@ -36,6 +37,8 @@ export class Env {
   warnOnce(key: string, message: string): void {
     if (this.warnedAbout.has(key)) return;
     this.warnedAbout.add(key);
+    // It names files and quotes what is in them: someone else's text, escaped for the terminal.
+    message = escapeControl(message);
     this.warnings.push(message);
     this.onWarning?.(message);
   }

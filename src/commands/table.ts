@@ -101,7 +101,7 @@ export const TABLE: readonly CommandSpec[] = [
     args: [{ name: '<device>', description: DEVICE_PCI }],
     options: [
       { flags: '--driver <driver>', description: 'the driver to bind to', default: 'vfio-pci' },
-      { flags: '--owner <user[:group]>', description: 'give /dev/vfio/N to this user so it can open the device' },
+      { flags: '--owner <user[:group]>', description: 'give /dev/vfio/N to this user and group, mode 0660, so they can open the device' },
       { flags: '--force', description: 'take the device even while the host uses it (interface up, mounted)' },
       { flags: '--group', description: 'also bind the other members of its IOMMU group that keep host drivers' },
       { flags: '--persist', description: 'also save the binding (and --owner) in /etc/accelctl/bindings, so udev brings it back when the function is added again (a reboot)' },

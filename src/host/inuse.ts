@@ -7,6 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Env } from '../env.js';
+import { escapeControl } from '../render/escape.js';
 import { listDirSync, readAttrSync, realPathSync } from '../sysfs/attr.js';
 import type { PciFunction } from '../sysfs/pci.js';
 import { pciDir } from '../sysfs/pci.js';
@@ -122,6 +123,11 @@ function blockInUse(env: Env, fn: PciFunction): string[] {
   return out;
 }
 
+/**
+ * Each use as a line for people. Mount points (a desktop mounts a stick at
+ * /media/USER/LABEL, the label its file system's), dm names and interface
+ * names are the system's text: control characters in them are escaped.
+ */
 export function inUse(env: Env, fn: PciFunction): string[] {
-  return [...netInUse(env, fn), ...blockInUse(env, fn)];
+  return [...netInUse(env, fn), ...blockInUse(env, fn)].map(escapeControl);
 }

@@ -6,7 +6,7 @@
  */
 import type { Env, HostPath } from '../env.js';
 import { MalformedError } from '../errors.js';
-import { readText, writeFileAtomic } from '../files.js';
+import { readText } from '../files.js';
 
 export interface BindMemory {
   previousDriver: string | null;

@@ -3,6 +3,8 @@ import type { Context, Outcome } from '../context.js';
 import type { Plan } from './types.js';
 import { describeHooks } from './callouts.js';
 
+const octal = (mode: number): string => mode.toString(8).padStart(4, '0');
+
 export function describeStep(ctx: Context, step: Plan['steps'][number]): string {
   const k = (p: string) => ctx.env.kernelPath(p);
   switch (step.kind) {

@@ -103,7 +103,7 @@ export interface CreatedPartition {
 /** After the plan ran: each of the request's partitions with the group the kernel gave it. */
 export function createdPartitions(env: Env, req: CreateRequest, plan: CreatePlan): CreatedPartition[] {
   return req.uuids.map((uuid) => {
-    const group = readGroupLinkSync(under(mdevDir(env, uuid), 'iommu_group'));
+    const group = readGroupLinkSync(env, under(mdevDir(env, uuid), 'iommu_group'));
     return {
       uuid,
       parent: req.parent,
@@ -116,12 +116,14 @@ export function createdPartitions(env: Env, req: CreateRequest, plan: CreatePlan
 }
 
 /**
- * Removes one mdev; undone by creating it again with the same UUID and type.
+ * Removes one mdev; undone by creating it again with the same UUID and type
+ * and waiting for it to appear, so the undo says done only of a partition
+ * that is there again (and a later undo step, or the next command, finds it).
  * The remove write blocks while anything holds the device: the executor bounds it (bounded.ts).
  */
 export function removeSteps(env: Env, m: Mdev): Step[] {
   const dir = mdevDir(env, m.uuid);
   const recreate = write(under(parentTypeDir(env, m.parent, m.type), 'create'), m.uuid, `recreated ${m.uuid}`);
-  const step = { ...removeStep(env, m.uuid, `remove ${m.uuid}`), undo: [recreate] };
+  const step = { ...removeStep(env, m.uuid, `remove ${m.uuid}`), undo: [recreate, wait(`${env.kernelPath(dir)} to come back`, () => existsSync(dir))] };
   return [step, wait(`${env.kernelPath(dir)} to go away`, () => !existsSync(dir))];
 }

@@ -7,8 +7,9 @@ import { existsSync, statSync } from 'node:fs';
 import { under, vfioNode, type Env, type HostPath } from '../env.js';
 import type { Owner } from '../host/accounts.js';
 import { NotFoundError } from '../errors.js';
-import { readLinkNameSync } from '../sysfs/attr.js';
+import { readDriverLinkSync } from '../sysfs/attr.js';
 import { pciDir, type PciFunction } from '../sysfs/pci.js';
+import { OWNER_MODE } from './chown.js';
 import { fileStep } from './filestep.js';
 import { memoryPath, memoryText } from '../host/memory.js';
 import { wait, write, type FileStep, type Step } from './types.js';
@@ -18,7 +19,7 @@ export const isVfioDriver = (d: string | null): boolean => d !== null && /vfio/.
 
 export const driverDir = (env: Env, driver: string): HostPath => env.sys('bus/pci/drivers', driver);
 
-export const currentDriver = (env: Env, address: string): string | null => readLinkNameSync(under(pciDir(env, address), 'driver'));
+export const currentDriver = (env: Env, address: string): string | null => readDriverLinkSync(env, under(pciDir(env, address), 'driver'));
 
 /** "\n" clears driver_override (the kernel stores no override for an empty line). */
 const overrideValue = (o: string | null): string => o ?? '\n';
@@ -92,8 +93,6 @@ export const rememberStep = (env: Env, fn: PciFunction): FileStep =>
 /** unbind: forget what bind remembered (the last step, once the function is back). */
 export const forgetStep = (env: Env, address: string): FileStep => memoryStep(env, address, null, `forget the previous driver of ${address}`);
 
-/** /dev/vfio/N given to an owner: user and group, and mode 0660 so the group may open it too. */
-export const OWNER_MODE = 0o660;
 
 /**
  * Gives the function's /dev/vfio/N to `owner` (none when owner is null, or

@@ -52,6 +52,9 @@ export interface FileStep {
   kind: 'file';
   path: HostPath;
   content: string | null;
+  /** Mode of a new file (default 0644) and of directories made for it (default 0755): private state is 0600 in 0700. */
+  mode?: number;
+  dirMode?: number;
   note: string;
   undo?: Undo;
   /** accelctl's private state (bind memory): the file 0600 in directories made 0700. Default: 0644 and 0755. */

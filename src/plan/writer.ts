@@ -4,7 +4,8 @@
  * double that also plays the kernel's part (a fixture tree's `create` is a
  * plain file, so writing it makes no device appear).
  */
-import { chmodSync, chownSync, closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { chmodNoFollow, chownNoFollow } from './chown.js';
 import { spawn } from 'node:child_process';
 import { BoundedWriter, type BoundedResult, type WriteBounds } from './bounded.js';
 
@@ -22,6 +23,7 @@ export interface KernelWriter {
   write(path: string, value: string): void;
   /** A write that may block in the kernel: give up waiting after `ms`, leaving it to finish alone. */
   writeBounded(path: string, value: string, ms: number): Promise<BoundedResult>;
+  /** Owner of a /dev/vfio node, never through a symbolic link (src/plan/chown.ts); chmod likewise. */
   chown(path: string, uid: number, gid: number): void;
   /** The permission bits of a device node (/dev/vfio/N given to an owner: 0660). */
   chmod(path: string, mode: number): void;
@@ -88,8 +90,8 @@ export function runHook(file: string, args: string[], stdin: string, ms: number)
 export const fsWriter: KernelWriter = {
   write: writeOnce,
   writeBounded: (path, value, ms) => boundedWriter.write(path, value, ms),
-  chown: chownSync,
-  chmod: chmodSync,
+  chown: chownNoFollow,
+  chmod: chmodNoFollow,
   runHook: (file, args, stdin) => runHook(file, args, stdin, HOOK_TIMEOUT_MS),
 };
 

@@ -7,7 +7,7 @@
  * profile).
  */
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Env } from '../env.js';
 import { errnoName, fromErrno, NotFoundError } from '../errors.js';
 
@@ -34,8 +34,8 @@ export function readAttrSync(env: Env, hostPath: string): string | null {
     return readFileSync(hostPath, 'utf8').trim();
   } catch (err) {
     if (unreadable(err)) return null;
-    if (errnoName(err) === 'ELOOP') {
-      env.warnOnce(hostPath, `${env.kernelPath(hostPath)}: a symbolic link loop: shown as unknown`);
+    if (errnoName(err) === LOOP) {
+      loopWarning(env, hostPath);
       return null;
     }
     throw fromErrno('read', env.kernelPath(hostPath), err);
@@ -105,18 +105,82 @@ export function readLinkNameSync(hostPath: string, opts: LinkOptions = {}): stri
   return slash < 0 ? target : target.slice(slash + 1);
 }
 
-/** The group number an `iommu_group` link names, null without one (or if it names no number). */
-export function readGroupLinkSync(hostPath: string): number | null {
-  const g = readLinkNameSync(hostPath);
-  return g !== null && /^\d+$/.test(g) ? Number(g) : null;
+/**
+ * A file by its real directory: one reached through another link (a group's
+ * devices/<bdf>/driver is the device's own driver link) is named, and warned
+ * about, once. Only bad files pay for the realpath.
+ */
+function canonical(hostPath: string): string {
+  try {
+    return `${realpathSync.native(dirname(hostPath))}/${basename(hostPath)}`;
+  } catch {
+    return hostPath;
+  }
 }
 
-/** Sorted entries of a directory, [] if it is missing. */
-export function listDirSync(hostPath: string): string[] {
+/** One warning naming a symbolic link loop found where the kernel has a directory or a link. */
+function loopWarning(env: Env, hostPath: string): void {
+  const file = canonical(hostPath);
+  env.warnOnce(file, `${env.kernelPath(file)}: a symbolic link loop: shown as unknown`);
+}
+
+/**
+ * The name a kernel link gives as `.../<dir>/<name>` (`driver` ->
+ * `../../../bus/pci/drivers/e1000e`, `iommu_group` -> `.../iommu_groups/13`);
+ * null without a link. A link of any other shape (a loop, `driver -> driver`;
+ * garbage) reads as unknown with one warning naming it. Well-formed links
+ * cost one readlink, as before: the stat that tells a loop from garbage runs
+ * only for a bad one.
+ */
+function kernelLinkName(env: Env, hostPath: string, dir: string, name: RegExp, expected: string): string | null {
+  let target: string;
+  try {
+    target = readlinkSync(hostPath);
+  } catch (err) {
+    if (unreadable(err) || errnoName(err) === 'EINVAL') return null;
+    if (errnoName(err) === LOOP) {
+      loopWarning(env, hostPath);
+      return null;
+    }
+    throw err;
+  }
+  const parts = target.split('/');
+  const last = parts[parts.length - 1]!;
+  if (parts.length >= 2 && parts[parts.length - 2] === dir && name.test(last)) return last;
+  try {
+    statSync(hostPath);
+  } catch (err) {
+    if (errnoName(err) === LOOP) {
+      loopWarning(env, hostPath);
+      return null;
+    }
+  }
+  return garbage(env, canonical(hostPath), target, expected);
+}
+
+const DRIVER_NAME = /^[^/\0]{1,64}$/;
+
+/** The driver a device's `driver` link names; null without one, or (warned about) a loop or garbage. */
+export function readDriverLinkSync(env: Env, hostPath: string): string | null {
+  return kernelLinkName(env, hostPath, 'drivers', DRIVER_NAME, 'a link to a driver (.../drivers/NAME)');
+}
+
+/** The group number an `iommu_group` link names, null without one; a loop or garbage is null with a warning naming it. */
+export function readGroupLinkSync(env: Env, hostPath: string): number | null {
+  const g = kernelLinkName(env, hostPath, 'iommu_groups', /^\d{1,9}$/, 'a link to an IOMMU group (.../iommu_groups/N)');
+  return g === null ? null : Number(g);
+}
+
+/** Sorted entries of a directory, [] if it is missing. With `env`, a symbolic link loop in its place is warned about (naming it). */
+export function listDirSync(hostPath: string, env?: Env): string[] {
   try {
     return readdirSync(hostPath).sort();
   } catch (err) {
-    if (unreadable(err) || errnoName(err) === LOOP) return [];
+    if (unreadable(err)) return [];
+    if (errnoName(err) === LOOP) {
+      if (env) loopWarning(env, hostPath);
+      return [];
+    }
     throw err;
   }
 }

@@ -5,7 +5,7 @@
  * `vfio-noiommu`: isolation by the parent driver's page pinning.
  */
 import { vfioNode, type Env } from '../env.js';
-import { listDirSync, naturalCompare, readAttrSync, readLinkNameSync } from './attr.js';
+import { listDirSync, naturalCompare, readAttrSync, readDriverLinkSync, readLinkNameSync } from './attr.js';
 import { isBridge } from './pci.js';
 import { BDF_RE, UUID_RE } from '../validate.js';
 
@@ -37,7 +37,7 @@ function readMember(env: Env, dir: string, name: string): GroupMember {
   const link = `${dir}/${name}`;
   // mdevs are named by UUID and PCI functions by address: no readlink needed for those.
   const bus = UUID_RE.test(name) ? 'mdev' : BDF_RE.test(name) ? 'pci' : (readLinkNameSync(`${link}/subsystem`) ?? 'unknown');
-  const driver = readLinkNameSync(`${link}/driver`);
+  const driver = readDriverLinkSync(env, `${link}/driver`);
   const cls = bus === 'pci' ? readAttrSync(env, `${link}/class`) : null;
   // An mdev's driver is its vendor driver, which is a VFIO driver (6.1: `mtty`).
   const vfioBound = bus === 'mdev' ? driver !== null : driver !== null && driver.startsWith('vfio');
@@ -54,7 +54,7 @@ export function blocker(m: GroupMember): string | null {
 function readGroupSync(env: Env, id: number, vfioNodes: Set<string>): IommuGroup | null {
   const dir = env.sys('kernel/iommu_groups', String(id));
   const type = readAttrSync(env, `${dir}/type`);
-  const names = listDirSync(`${dir}/devices`);
+  const names = listDirSync(`${dir}/devices`, env);
   if (type === null && names.length === 0) return null;
   const devices = names.sort(naturalCompare).map((n) => readMember(env, `${dir}/devices`, n));
   const blockers = devices.map(blocker).filter((b): b is string => b !== null);

@@ -5,7 +5,7 @@
  */
 import { basename, dirname } from 'node:path';
 import type { Env, HostPath } from '../env.js';
-import { existsSync, intOrWarn, linkTargetSync, listDirSync, NUMA_RANGE, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync, realPathSync, tokenOrWarn } from './attr.js';
+import { existsSync, intOrWarn, linkTargetSync, listDirSync, NUMA_RANGE, readAttrSync, readDriverLinkSync, readGroupLinkSync, readIntSync, readLinkNameSync, realPathSync, tokenOrWarn } from './attr.js';
 
 import { UUID_RE } from '../validate.js';
 
@@ -74,7 +74,7 @@ function readParentAt(env: Env, name: string, dir: string, wantTypes: boolean): 
   const typesDir = `${dir}/mdev_supported_types`;
   const types: MdevType[] = [];
   if (wantTypes) {
-    for (const id of listDirSync(typesDir)) {
+    for (const id of listDirSync(typesDir, env)) {
       const t = readTypeSync(env, `${typesDir}/${id}`, id);
       if (t) types.push(t);
     }
@@ -126,10 +126,10 @@ export function listMdevs(env: Env, only?: string): Mdev[] {
     const kernelDir = env.kernelPath(dir);
     const typesDir = `${dir}/mdev_supported_types`;
     const found: Mdev[] = [];
-    for (const type of listDirSync(typesDir)) {
+    for (const type of listDirSync(typesDir, env)) {
       for (const uuid of listDirSync(`${typesDir}/${type}/devices`)) {
         if (!UUID_RE.test(uuid)) continue;
-        const group = readGroupLinkSync(`${dir}/${uuid}/iommu_group`);
+        const group = readGroupLinkSync(env, `${dir}/${uuid}/iommu_group`);
         // Listed but gone (removed since the readdir)? Checked only when a link is missing, to save a stat per mdev.
         if (group === null && !existsSync(`${dir}/${uuid}`)) continue;
         found.push({ uuid, parent, type, iommuGroup: group, driver: drivers.get(uuid) ?? null, path: `${kernelDir}/${uuid}` });
@@ -151,8 +151,8 @@ export function readMdev(env: Env, uuid: string): Mdev | null {
     uuid,
     parent: basename(dirname(dir)),
     type,
-    iommuGroup: readGroupLinkSync(`${dir}/iommu_group`),
-    driver: readLinkNameSync(`${dir}/driver`),
+    iommuGroup: readGroupLinkSync(env, `${dir}/iommu_group`),
+    driver: readDriverLinkSync(env, `${dir}/driver`),
     path: env.kernelPath(dir),
   };
 }

@@ -1,6 +1,6 @@
 /** PCI functions as /sys/bus/pci/devices shows them (docs/kernel.md §2). */
 import type { Env, HostPath } from '../env.js';
-import { linkTargetSync, listDirSync, naturalCompare, NUMA_RANGE, readAttrSync, readGroupLinkSync, readIntSync, readLinkNameSync, tokenOrWarn } from './attr.js';
+import { linkTargetSync, listDirSync, naturalCompare, NUMA_RANGE, readAttrSync, readDriverLinkSync, readGroupLinkSync, readIntSync, readLinkNameSync, tokenOrWarn } from './attr.js';
 
 const ID_RE = /^0x[0-9a-f]{4}$/i;
 const CLASS_RE = /^0x[0-9a-f]{6}$/i;
@@ -38,7 +38,7 @@ export function readPciSync(env: Env, address: string): PciFunction | null {
   // One readlink, not realpath's one per component: this runs for every function.
   const dir = linkTargetSync(pciDir(env, address));
   if (dir === null) return null;
-  const entries = listDirSync(dir);
+  const entries = listDirSync(dir, env);
   // The device was removed after we resolved it.
   if (entries.length === 0) return null;
   const has = new Set(entries);
@@ -57,12 +57,12 @@ export function readPciSync(env: Env, address: string): PciFunction | null {
     vendor: tokenOrWarn(env, `${dir}/vendor`, vendorText, ID_RE, 'a PCI ID (0x1234)'),
     device: id('device'),
     class: tokenOrWarn(env, `${dir}/class`, readAttrSync(env, `${dir}/class`), CLASS_RE, 'a PCI class (0x123456)'),
-    driver: has.has('driver') ? readLinkNameSync(`${dir}/driver`) : null,
+    driver: has.has('driver') ? readDriverLinkSync(env, `${dir}/driver`) : null,
     // The kernel prints "(null)" when no override is set.
     driverOverride: override === null || override === '(null)' || override === '' ? null : override,
     numaNode: numa === null || numa < 0 ? null : numa,
     localCpulist: readAttrSync(env, `${dir}/local_cpulist`),
-    iommuGroup: readGroupLinkSync(`${dir}/iommu_group`),
+    iommuGroup: readGroupLinkSync(env, `${dir}/iommu_group`),
     sriovTotalvfs: has.has('sriov_totalvfs') ? readIntSync(env, `${dir}/sriov_totalvfs`, VF_RANGE) : null,
     sriovNumvfs: has.has('sriov_numvfs') ? readIntSync(env, `${dir}/sriov_numvfs`, VF_RANGE) : null,
     physfn: has.has('physfn') ? readLinkNameSync(`${dir}/physfn`) : null,

@@ -35,7 +35,7 @@ function resolveMdev(env: Env, uuid: string): ResolvedMdev {
   if (dir === null) {
     throw new NotFoundError(`no mdev ${uuid}${didYouMean(uuid, listDirSync(env.sys('bus/mdev/devices')))}`, 'accelctl list shows the live mdevs');
   }
-  return { kind: 'mdev', uuid, group: readGroupLinkSync(`${dir}/iommu_group`), sysfsPath: env.kernelPath(dir), vfioName: uuid };
+  return { kind: 'mdev', uuid, group: readGroupLinkSync(env, `${dir}/iommu_group`), sysfsPath: env.kernelPath(dir), vfioName: uuid };
 }
 
 function resolvePci(env: Env, address: string): ResolvedPci {
@@ -43,7 +43,7 @@ function resolvePci(env: Env, address: string): ResolvedPci {
   if (dir === null) {
     throw new NotFoundError(`no PCI function ${address}${didYouMean(address, listDirSync(env.sys('bus/pci/devices')))}`, 'accelctl topology --all lists the PCI functions');
   }
-  return { kind: 'pci', address, group: readGroupLinkSync(`${dir}/iommu_group`), sysfsPath: env.kernelPath(dir), vfioName: address };
+  return { kind: 'pci', address, group: readGroupLinkSync(env, `${dir}/iommu_group`), sysfsPath: env.kernelPath(dir), vfioName: address };
 }
 
 function resolveGroup(env: Env, id: number): ResolvedDevice {

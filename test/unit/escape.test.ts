@@ -62,3 +62,45 @@ describe('system text in the output', () => {
     expect(r.stderr).toContain('(evil\\x1b]0;owned\\x07\\x1b[2J)');
   });
 });
+
+describe('system text in warnings and refusals (issue 9 audit)', () => {
+  it('a garbage sysfs value with C1 and bidi controls is quoted escaped in its warning', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accelctl-escape-w-'));
+    try {
+      fs.cpSync(QEMU, dir, { recursive: true, verbatimSymlinks: true });
+      fs.writeFileSync(path.join(dir, TYPE, 'available_instances'), '1\u009b2J\u202e\n');
+      const r = accelctl(['--root', dir, 'types', '--parent', 'mtty']);
+      expect(r.code).toBe(0);
+      noControl(r.stderr);
+      expect(r.stderr).not.toContain('\u202e');
+      expect(r.stderr).toContain('"1\\x9b2J\\u202e" is not an integer');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('bind refused for a mounted disk: a mount point with an ESC sequence and a newline is named escaped', async () => {
+    const { makeHarness, runner } = await import('./lifecycle/harness.js');
+    const h = makeHarness();
+    try {
+      const VF = '0000:01:00.1';
+      const vf = fs.realpathSync(`${h.root}/sys/bus/pci/devices/${VF}`);
+      const disk = `${vf}/nvme/nvme1/nvme1n1`;
+      fs.mkdirSync(`${disk}/holders`, { recursive: true });
+      fs.writeFileSync(`${disk}/dev`, '259:8\n');
+      for (const [d, name] of [['sys/class/block', 'nvme1n1'], ['sys/dev/block', '259:8']] as const) {
+        fs.mkdirSync(`${h.root}/${d}`, { recursive: true });
+        fs.symlinkSync(path.relative(`${h.root}/${d}`, disk), `${h.root}/${d}/${name}`);
+      }
+      fs.mkdirSync(`${h.root}/proc/self`, { recursive: true });
+      // mountinfo escapes the newline as \012; the ESC is the kernel's raw byte.
+      fs.writeFileSync(`${h.root}/proc/self/mountinfo`, '40 1 259:8 / /media/u/\u001b]0;x\u0007\\012accelctl:\\040ok rw - vfat /dev/nvme1n1 rw\n');
+      const err = await runner('bind')(h.ctx, [VF], {}).catch((e) => e);
+      expect(err.exitCode).toBe(5);
+      noControl(err.message);
+      expect(err.message).toContain('/dev/nvme1n1 is mounted on /media/u/\\x1b]0;x\\x07\\x0aaccelctl: ok');
+    } finally {
+      h.cleanup();
+    }
+  });
+});

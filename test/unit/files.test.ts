@@ -71,3 +71,37 @@ describe('files accelctl writes where others may write', () => {
     expect(fs.statSync(path.dirname(p)).mode & 0o777).toBe(0o700);
   });
 });
+
+describe('/dev/vfio/N ownership (bind --owner, sriov undo)', () => {
+  it('the writer never follows a link planted where the node should be: ELOOP, the link and its target untouched', async () => {
+    const { fsWriter } = await import('../../src/plan/writer.js');
+    tmp();
+    const victim = path.join(dir, 'shadow');
+    fs.writeFileSync(victim, 'root only\n', { mode: 0o600 });
+    const node = path.join(dir, '13');
+    fs.symlinkSync(victim, node);
+    for (const change of [() => fsWriter.chown(node, 4242, 104), () => fsWriter.chmod(node, 0o660)]) {
+      let err: unknown;
+      try {
+        change();
+      } catch (e) {
+        err = e;
+      }
+      expect((err as NodeJS.ErrnoException).code).toBe('ELOOP');
+    }
+    const st = fs.statSync(victim);
+    expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([0, 0, 0o600]);
+    expect(fs.lstatSync(node).isSymbolicLink()).toBe(true);
+  });
+
+  it('a node is given its owner and mode 0660', async () => {
+    const { fsWriter } = await import('../../src/plan/writer.js');
+    tmp();
+    const node = path.join(dir, '13');
+    fs.writeFileSync(node, '', { mode: 0o600 });
+    fsWriter.chown(node, 4242, 104);
+    fsWriter.chmod(node, 0o660);
+    const st = fs.lstatSync(node);
+    expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([4242, 104, 0o660]);
+  });
+});

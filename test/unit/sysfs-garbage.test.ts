@@ -105,3 +105,65 @@ describe('garbage in one sysfs file never fails a listing', () => {
     expect(files.sort()).toEqual([real(`${EDU}/class`), real(`${EDU}/numa_node`), real(`${NIC}/vendor`)].sort());
   });
 });
+
+/**
+ * Symbolic link loops where the kernel has a directory or a link (issue 9,
+ * "malformed sysfs"): a parent's mdev_supported_types, a device's
+ * iommu_group and driver links. Each reads as unknown with one warning naming
+ * it; no listing fails.
+ */
+describe('a symbolic link loop in place of a directory or a link never fails a listing', () => {
+  let loops: string;
+  const LOOPED = {
+    types: `${TYPES}/mdpy/mdpy/mdev_supported_types`,
+    group: `${EDU}/iommu_group`,
+    driver: `${NIC}/driver`,
+  };
+  beforeAll(() => {
+    loops = fs.mkdtempSync(path.join(os.tmpdir(), 'accelctl-loops-'));
+    fs.cpSync(QEMU, loops, { recursive: true, verbatimSymlinks: true });
+    for (const rel of Object.values(LOOPED)) {
+      const p = path.join(loops, rel);
+      fs.rmSync(p, { recursive: true });
+      fs.symlinkSync(path.basename(p), p);
+    }
+  });
+  afterAll(() => fs.rmSync(loops, { recursive: true, force: true }));
+  const realIn = (p: string) => {
+    const dir = fs.realpathSync(path.join(loops, path.dirname(p)));
+    return '/' + path.relative(loops, path.join(dir, path.basename(p)));
+  };
+
+  it.each(['types', 'topology', 'list', 'groups'])('%s --json: exit 0, valid against its schema, each warning names a looped file', async (cmd) => {
+    const r = accelctl(['--root', loops, cmd, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const schema = await SCHEMAS.get(cmd)!();
+    expect(schema.safeParse(JSON.parse(r.stdout)).error).toBeUndefined();
+    const files = warned(r.stderr);
+    expect(new Set(files).size, r.stderr).toBe(files.length);
+    for (const f of files) expect(Object.values(LOOPED).map(realIn)).toContain(f);
+  });
+
+  it('types --json: the parent whose mdev_supported_types loops has no types, and one warning names it', () => {
+    const r = accelctl(['--root', loops, 'types', '--json']);
+    const parents = JSON.parse(r.stdout).parents as { name: string; types: unknown[] }[];
+    expect(parents.find((p) => p.name === 'mdpy')?.types ?? []).toEqual([]);
+    expect(parents.find((p) => p.name === 'mtty')!.types.length).toBeGreaterThan(0);
+    expect(warned(r.stderr)).toEqual([realIn(LOOPED.types)]);
+    expect(r.stderr).toContain('a symbolic link loop');
+  });
+
+  it('topology --json --all: the looped iommu_group and driver are null (text -), one warning each', () => {
+    const r = accelctl(['--root', loops, 'topology', '--json', '--all']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const all = [...(doc.nodes ?? []).flatMap((n: { devices: unknown[] }) => n.devices), ...doc.unattached] as { name: string; driver: string | null; iommuGroup: number | null }[];
+    expect(all.find((d) => d.name === '0000:81:00.0')!.iommuGroup).toBeNull();
+    expect(all.find((d) => d.name === '0000:00:03.0')!.driver).toBeNull();
+    expect(warned(r.stderr).sort()).toEqual([realIn(LOOPED.group), realIn(LOOPED.driver), realIn(LOOPED.types)].sort());
+    const text = accelctl(['--root', loops, 'topology', '--all']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/0000:00:03\.0.*\s-\s/);
+    expect(text.stdout).not.toMatch(/\bdriver\b.*0000:00:03\.0|0000:00:03\.0.*\bdriver\b/);
+  });
+});

@@ -147,11 +147,13 @@ describe('bind', () => {
   it('--owner gives /dev/vfio/N to a user and group resolved through the root\'s /etc', async () => {
     h = makeHarness({ json: true });
     const out = await run(h.ctx, [EDU], { owner: 'sandbox:kvm' });
-    expect(h.kernel.chowns).toEqual([{ path: '/dev/vfio/10', uid: 4242, gid: 104 }]);
-    expect((out.json as { devices: { owner: unknown }[] }).devices[0]!.owner).toEqual({ uid: 4242, gid: 104 });
+    expect(h.kernel.chowns).toEqual([{ path: '/dev/vfio/10', uid: 4242, gid: 104, mode: 0o660 }]);
+    const st = fs.statSync(`${h.root}/dev/vfio/10`);
+    expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([4242, 104, 0o660]);
+    expect((out.json as { devices: { owner: unknown }[] }).devices[0]!.owner).toEqual({ uid: 4242, gid: 104, mode: '0660' });
     const h2 = makeHarness();
     await run(h2.ctx, [EDU], { owner: 'nobody' });
-    expect(h2.kernel.chowns).toEqual([{ path: '/dev/vfio/10', uid: 65534, gid: 65534 }]);
+    expect(h2.kernel.chowns).toEqual([{ path: '/dev/vfio/10', uid: 65534, gid: 65534, mode: 0o660 }]);
     const e = await run(h2.ctx, [EDU], { owner: 'nosuchuser' }).catch((x) => x);
     expect(e.exitCode).toBe(EXIT.notFound);
     const e2 = await run(h2.ctx, [EDU], { owner: '../x' }).catch((x) => x);
@@ -179,7 +181,10 @@ describe('bind', () => {
     ifaceUp(h, false);
     const before = h.snapshot();
     const out = await run(h.ctx, [NIC], {});
-    expect(out.text).toBe(
+    // What bind remembers for unbind is a step of the plan, shown first: written before the driver changes.
+    const [memory, ...writes] = out.text!.split('\n');
+    expect(memory).toMatch(new RegExp(`^file  /run/accelctl/bind/${NIC}\\.json <- "\\{\\\\"previousDriver\\\\":\\\\"e1000e\\\\",\\\\"previousOverride\\\\":null,\\\\"at\\\\":\\\\"[^"\\\\]+\\\\"\\}\\\\n"$`));
+    expect(writes.join('\n')).toBe(
       [
         // What unbind needs to give it back: remembered before the driver changes (private state, 0600).
         `file  /run/accelctl/bind/${NIC}.json <- "{\\"previousDriver\\":\\"e1000e\\",\\"previousOverride\\":null}\\n"`,
@@ -244,5 +249,42 @@ describe('unbind', () => {
     await unbind(h.ctx, ['41:00.0'], {});
     expect(h.kernel.log.map((w) => w.value)).toEqual(['\n', '0000:41:00.0', '0000:41:00.0']);
     expect(driverOf(h, '0000:41:00.0')).toBe('nvme');
+  });
+});
+
+describe('what bind remembers is a step of the plan (issue 9)', () => {
+  it('written before the driver changes, so a failure in the driver steps finds it, and undone with them', async () => {
+    h = makeHarness();
+    const mem = `${h.root}/run/accelctl/bind/${EDU}.json`;
+    let seenAtProbe: boolean | null = null;
+    const orig = h.kernel.write.bind(h.kernel);
+    h.kernel.write = (p, v) => {
+      if (p.endsWith('/drivers_probe')) {
+        seenAtProbe = fs.existsSync(mem);
+        throw Object.assign(new Error('EIO'), { code: 'EIO' });
+      }
+      orig(p, v);
+    };
+    const err = await run(h.ctx, [EDU], {}).catch((e) => e);
+    expect(err.exitCode).toBe(EXIT.kernel);
+    expect(seenAtProbe).toBe(true);
+    expect(fs.existsSync(mem)).toBe(false);
+    expect(err.message).toContain(`restored what bind remembered of ${EDU}`);
+  });
+
+  it('a file there before (an earlier bind) is put back as it was when the run fails; unbind forgets it as its last step', async () => {
+    h = makeHarness();
+    await run(h.ctx, [EDU], {});
+    const mem = `${h.root}/run/accelctl/bind/${EDU}.json`;
+    const kept = fs.readFileSync(mem, 'utf8');
+    expect(fs.statSync(mem).mode & 0o777).toBe(0o600);
+    // unbind whose release fails keeps the memory; one that succeeds forgets it.
+    h.kernel.failures.set('/sys/bus/pci/drivers/vfio-pci/unbind', 'EBUSY');
+    const e = await unbind(h.ctx, [EDU], {}).catch((x) => x);
+    expect(e.exitCode).toBe(EXIT.busy);
+    expect(fs.readFileSync(mem, 'utf8')).toBe(kept);
+    h.kernel.failures.clear();
+    await unbind(h.ctx, [EDU], {});
+    expect(fs.existsSync(mem)).toBe(false);
   });
 });

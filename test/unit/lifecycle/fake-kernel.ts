@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Env } from '../../../src/env.js';
 import { runHook, type BoundedResult, type HookRun, type KernelWriter, type WriteBounds } from '../../../src/plan/writer.js';
+import { chownNoFollow } from '../../../src/plan/chown.js';
 
 export interface Written {
   path: string;
@@ -74,8 +75,10 @@ export class FakeKernel implements KernelWriter {
     return runHook(file, args, stdin, this.hookTimeoutMs);
   }
 
+  /** Logged, and done on the fixture node as the real writer does it (the tests run as root). */
   chown(hostPath: string, uid: number, gid: number): void {
     this.chowns.push({ path: this.env.kernelPath(hostPath), uid, gid });
+    chownNoFollow(hostPath, uid, gid);
   }
 
   /** Recorded, and applied to the fixture's node (a plain file), so a second run sees the mode. */
@@ -121,7 +124,7 @@ export class FakeKernel implements KernelWriter {
     this.rel(path.join(typeDir, 'devices', uuid), mdir);
     this.rel(this.sys('bus/mdev/devices', uuid), mdir);
     const g = this.newGroup(mdir, uuid, true);
-    fs.writeFileSync(this.env.dev('vfio', String(g)), '');
+    this.vfioNode(String(g));
   }
 
   private removeMdev(mdir: string): void {
@@ -168,8 +171,14 @@ export class FakeKernel implements KernelWriter {
     this.rel(this.sys('bus/pci/drivers', driver, bdf), dir);
     if (driver.startsWith('vfio')) {
       const g = path.basename(fs.readlinkSync(path.join(dir, 'iommu_group')));
-      fs.writeFileSync(this.env.dev('vfio', g), '');
+      this.vfioNode(g);
     }
+  }
+
+  /** A group's node, root's, with the mode the fixture generator gives its nodes (a new node never keeps an old owner). */
+  private vfioNode(g: string): void {
+    const node = this.env.dev('vfio', g);
+    if (!fs.existsSync(node)) fs.writeFileSync(node, '');
   }
 
   private probe(bdf: string): void {
@@ -189,6 +198,8 @@ export class FakeKernel implements KernelWriter {
       if (drv) fs.rmSync(this.sys('bus/pci/drivers', drv, bdf));
       const g = path.basename(fs.readlinkSync(path.join(vfDir, 'iommu_group')));
       fs.rmSync(this.sys('kernel/iommu_groups', g), { recursive: true });
+      // A VF is alone in its group: its VFIO node goes with it.
+      if (drv?.startsWith('vfio')) fs.rmSync(this.env.dev('vfio', g), { force: true });
       fs.rmSync(this.sys('bus/pci/devices', bdf));
       fs.rmSync(path.join(pfDir, v));
       fs.rmSync(vfDir, { recursive: true });

@@ -70,6 +70,21 @@ describe('remove', () => {
     expect(fs.existsSync(`${h.root}/sys/bus/mdev/devices/${U1}`)).toBe(true);
   });
 
+  it('an undo that recreates a partition the kernel does not bring back says so (NOT undone), never "recreated"', async () => {
+    h = makeHarness();
+    await create(h.ctx, [], { parent: 'mtty', type: 'mtty-1', uuid: U1 });
+    h.kernel.failures.set(`/sys/bus/mdev/devices/${FREE}/remove`, 'EIO');
+    // The create write is taken but no device appears (a driver that fails its probe late).
+    const orig = h.kernel.write.bind(h.kernel);
+    h.kernel.write = (p, v) => {
+      if (p.endsWith('/create')) return;
+      orig(p, v);
+    };
+    const err = await run(h.ctx, [U1, FREE], {}).catch((e) => e);
+    expect(err.exitCode).toBe(EXIT.kernel);
+    expect(err.message).toMatch(new RegExp(`NOT undone: remove ${U1} \\(timed out after \\d+ ms waiting for /sys/bus/mdev/devices/${U1} to come back\\)$`));
+  }, 20_000);
+
   it.each([['../x'], ['/sys/bus/mdev/devices/x'], [`${U1}\u0000`], ['']])('rejects %j with exit 2', async (arg) => {
     h = makeHarness();
     const err = await run(h.ctx, [arg], {}).catch((e) => e);

@@ -81,7 +81,10 @@ describe('sriov', () => {
     };
     const err = await run(h.ctx, [PF], { vfs: '2' }).catch((e) => e);
     expect(err.exitCode).toBe(EXIT.kernel);
-    expect(err.message).toBe(`write "2" to ${NUMVFS}: ENOMEM; undone: re-enabled 1 VFs of ${PF}`);
+    expect(err.message).toBe(
+      `write "2" to ${NUMVFS}: ENOMEM; undone: held sriov_drivers_autoprobe of ${PF} at 0 while its VFs came back, ` +
+        `re-enabled 1 VFs of ${PF}, restored sriov_drivers_autoprobe of ${PF}, rebound 0000:01:00.1 to nvme`,
+    );
     expect(fs.existsSync(`${h.root}/sys/bus/pci/devices/0000:01:00.1`)).toBe(true);
   });
 
@@ -128,10 +131,121 @@ describe('sriov and VFs the host uses', () => {
     expect(h.kernel.log).toEqual([{ path: NUMVFS, value: '0' }]);
   });
 
+  it('refuses (exit 5) to remove a VF whose network interface is up, writing nothing; --force removes it', async () => {
+    h = makeHarness();
+    const vf = fs.realpathSync(`${h.root}/sys/bus/pci/devices/${VF}`);
+    fs.mkdirSync(`${vf}/net/ens1v0`, { recursive: true });
+    fs.writeFileSync(`${vf}/net/ens1v0/flags`, '0x1003\n');
+    fs.mkdirSync(`${h.root}/sys/class/net`, { recursive: true });
+    fs.symlinkSync(path.relative(`${h.root}/sys/class/net`, `${vf}/net/ens1v0`), `${h.root}/sys/class/net/ens1v0`);
+    const err = await run(h.ctx, [PF], { vfs: '0' }).catch((e) => e);
+    expect([err.exitCode, err.message]).toEqual([EXIT.busy, `removing the VFs of ${PF} would pull them from the host: ${VF} (nvme): network interface ens1v0 is up`]);
+    expect(h.kernel.log).toEqual([]);
+    await run(h.ctx, [PF], { vfs: '0', force: true });
+    expect(h.kernel.log).toEqual([{ path: NUMVFS, value: '0' }]);
+  });
+
   it('keeping the count is a no-op, never refused for use', async () => {
     h = makeHarness();
     vfMounted(h);
     await run(h.ctx, [PF], { vfs: '1' });
     expect(h.info.at(-1)).toBe(`${PF} already has 1 VFs: nothing to do`);
+  });
+});
+
+describe('sriov undo is faithful (issue 9)', () => {
+  const VF0 = '0000:01:00.1';
+  const VF1 = '0000:01:00.2';
+  const vfDir = (h: Harness, vf: string) => `${h.root}/sys/bus/pci/devices/${vf}`;
+  const driverOf = (h: Harness, vf: string) => (fs.existsSync(`${vfDir(h, vf)}/driver`) ? path.basename(fs.readlinkSync(`${vfDir(h, vf)}/driver`)) : null);
+  const overrideOf = (h: Harness, vf: string) => fs.readFileSync(`${vfDir(h, vf)}/driver_override`, 'utf8').trim();
+  const nodeOf = (h: Harness, vf: string) => {
+    const g = path.basename(fs.readlinkSync(`${vfDir(h, vf)}/iommu_group`));
+    const st = fs.lstatSync(`${h.root}/dev/vfio/${g}`);
+    return { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
+  };
+  const sys = (h: Harness, p: string) => `${h.root}/sys/${p}`;
+
+  /** Two VFs: the first on vfio-pci (override vfio-pci, its node given to 4242:104 0660), the second without a driver. */
+  async function prepare(h: Harness): Promise<void> {
+    await run(h.ctx, [PF], { vfs: '0' });
+    await run(h.ctx, [PF], { vfs: '2' });
+    h.kernel.write(`${vfDir(h, VF0)}/driver_override`, 'vfio-pci');
+    h.kernel.write(sys(h, 'bus/pci/drivers/nvme/unbind'), VF0);
+    h.kernel.write(sys(h, 'bus/pci/drivers/vfio-pci/bind'), VF0);
+    const g = path.basename(fs.readlinkSync(`${vfDir(h, VF0)}/iommu_group`));
+    h.kernel.chown(`${h.root}/dev/vfio/${g}`, 4242, 104);
+    h.kernel.chmod(`${h.root}/dev/vfio/${g}`, 0o660);
+    h.kernel.write(sys(h, 'bus/pci/drivers/nvme/unbind'), VF1);
+    h.kernel.log.length = 0;
+  }
+
+  function expectAsPrepared(h: Harness): void {
+    expect(fs.readFileSync(numvfsFile(h), 'utf8')).toBe('2');
+    expect(fs.readFileSync(`${fs.realpathSync(vfDir(h, PF))}/sriov_drivers_autoprobe`, 'utf8').trim()).toBe('1');
+    expect([driverOf(h, VF0), overrideOf(h, VF0), nodeOf(h, VF0)]).toEqual(['vfio-pci', 'vfio-pci', { uid: 4242, gid: 104, mode: 0o660 }]);
+    expect([driverOf(h, VF1), overrideOf(h, VF1)]).toEqual([null, '(null)']);
+  }
+
+  it('a failure after lowering the count brings the VFs back with their driver_override, driver and VFIO node owner and mode', async () => {
+    h = makeHarness();
+    await prepare(h);
+    const orig = h.kernel.write.bind(h.kernel);
+    // The write to 0 goes through; the one to 1 fails (and so is not logged).
+    h.kernel.write = (p, v) => {
+      if (p.endsWith('sriov_numvfs') && v === '1') throw Object.assign(new Error('ENOMEM'), { code: 'ENOMEM' });
+      orig(p, v);
+    };
+    const err = await run(h.ctx, [PF], { vfs: '1', force: true }).catch((e) => e);
+    expect(err.exitCode).toBe(EXIT.kernel);
+    expect(err.message).toContain(`rebound ${VF0} to vfio-pci`);
+    expect(err.message).toContain(`restored the owner of the VFIO node of ${VF0} (4242:104, mode 0660)`);
+    expect(err.message).not.toContain('NOT undone');
+    expectAsPrepared(h);
+    // Autoprobe was held at 0 while they came back: VF1 was not probed by nvme.
+    expect(h.kernel.log.map((w) => `${w.path} ${w.value}`)).toEqual([
+      `${NUMVFS} 0`,
+      `/sys/bus/pci/devices/${PF}/sriov_drivers_autoprobe 0`,
+      `${NUMVFS} 2`,
+      `/sys/bus/pci/devices/${PF}/sriov_drivers_autoprobe 1`,
+      `/sys/bus/pci/devices/${VF0}/driver_override vfio-pci`,
+      `/sys/bus/pci/drivers/vfio-pci/bind ${VF0}`,
+    ]);
+  });
+
+  it('--vfs 0 --no-autoprobe whose autoprobe write fails puts back both VFs as they were', async () => {
+    h = makeHarness();
+    await prepare(h);
+    h.kernel.failures.set(`/sys/bus/pci/devices/${PF}/sriov_drivers_autoprobe`, 'EIO');
+    const orig = h.kernel.write.bind(h.kernel);
+    h.kernel.write = (p, v) => {
+      try {
+        orig(p, v);
+      } finally {
+        // Only the forward write fails; the undo's own writes to autoprobe go through.
+        if (p.endsWith('sriov_drivers_autoprobe')) h.kernel.failures.clear();
+      }
+    };
+    const err = await run(h.ctx, [PF], { vfs: '0', autoprobe: false, force: true }).catch((e) => e);
+    expect(err.exitCode).toBe(EXIT.kernel);
+    expect(err.message).not.toContain('NOT undone');
+    expectAsPrepared(h);
+  });
+
+  it('an override naming another driver than the bound one is set after the bind', async () => {
+    h = makeHarness();
+    await run(h.ctx, [PF], { vfs: '0' });
+    await run(h.ctx, [PF], { vfs: '1' });
+    h.kernel.write(`${vfDir(h, VF0)}/driver_override`, 'vfio-pci');
+    const orig = h.kernel.write.bind(h.kernel);
+    h.kernel.write = (p, v) => {
+      if (p.endsWith('sriov_numvfs') && v === '2') throw Object.assign(new Error('EIO'), { code: 'EIO' });
+      orig(p, v);
+    };
+    h.kernel.log.length = 0;
+    const err = await run(h.ctx, [PF], { vfs: '2' }).catch((e) => e);
+    expect(err.message).not.toContain('NOT undone');
+    expect([driverOf(h, VF0), overrideOf(h, VF0)]).toEqual(['nvme', 'vfio-pci']);
+    expect(h.kernel.log.slice(-2).map((w) => w.path)).toEqual(['/sys/bus/pci/drivers/nvme/bind', `/sys/bus/pci/devices/${VF0}/driver_override`]);
   });
 });

@@ -84,6 +84,19 @@ interface Scenario {
 
 const plans = (t: FuzzTree) => `${t.root}.plans`;
 
+/**
+ * Two VFs the host has set up, as on a real host: the first handed to
+ * vfio-pci by accelctl (driver_override vfio-pci, its /dev/vfio node given to
+ * sandbox:kvm with mode 0660), the second taken off nvme and left without a
+ * driver. Disabling them loses all of that; an undo must put it back.
+ */
+async function vfsSetUp(run: (argv: string[]) => Promise<void>, t: FuzzTree): Promise<void> {
+  await run(['sriov', PF, '--vfs', '0']);
+  await run(['sriov', PF, '--vfs', '2']);
+  await run(['bind', '0000:01:00.1', '--owner', 'sandbox:kvm']);
+  new FakeKernel(t.h.env).write(t.h.env.sys('bus/pci/drivers/nvme/unbind'), '0000:01:00.2');
+}
+
 const SCENARIOS: Scenario[] = [
   { name: 'create --count 3', argv: ['create', '--parent', 'mtty', '--type', 'mtty-1', '--count', '3'], atLeast: 3 },
   {
@@ -133,6 +146,8 @@ const SCENARIOS: Scenario[] = [
       await run(['sriov', PF, '--vfs', '1']);
     },
   },
+  { name: 'sriov --vfs 1 (a VF on vfio-pci with an owner, a VF without a driver)', argv: ['sriov', PF, '--vfs', '1'], atLeast: 2, prepare: vfsSetUp },
+  { name: 'sriov --vfs 0 --no-autoprobe (the same VFs)', argv: ['sriov', PF, '--vfs', '0', '--no-autoprobe'], atLeast: 2, prepare: vfsSetUp },
 ];
 
 let combinations = 0;
@@ -165,6 +180,8 @@ describe.each(SCENARIOS)('fault injection: $name', (sc) => {
       for (let k = 1; k <= clean.writes; k++) {
         for (const errno of ERRNOS) {
           combinations++;
+          // Let the worker's event loop (vitest's RPC) breathe between cases on a loaded machine.
+          await new Promise((r) => setImmediate(r));
           const kernel = new Failing(new FakeKernel(t.h.env), k, errno);
           const r = await runArgv(argv, t.root, kernel);
           const after = snapshot(t.root);

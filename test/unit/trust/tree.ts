@@ -10,11 +10,11 @@ import { makeHarness, type Harness } from '../lifecycle/harness.js';
 
 export type Snapshot = Map<string, string>;
 
-/** One entry as snapshot() records it. */
+/** One entry as snapshot() records it: its mode, its owner when not root's, and its kind and content. */
 export function snapshotEntry(root: string, rel: string): string {
   const p = path.join(root, rel);
   const st = fs.lstatSync(p);
-  const mode = (st.mode & 0o7777).toString(8);
+  const mode = (st.mode & 0o7777).toString(8) + (st.uid !== 0 || st.gid !== 0 ? ` ${st.uid}:${st.gid}` : '');
   if (st.isSymbolicLink()) return `${mode} -> ${fs.readlinkSync(p)}`;
   if (st.isDirectory()) return `${mode} dir`;
   if (st.isFile()) return `${mode} = ${fs.readFileSync(p, 'latin1')}`;
@@ -61,16 +61,17 @@ export function restoreTo(root: string, want: Snapshot, now: Snapshot): void {
     const entry = want.get(rel);
     if (entry === undefined) continue;
     const p = path.join(root, rel);
-    const m = /^([0-7]+) (dir|-> ([\s\S]*)|= ([\s\S]*)|special)$/.exec(entry)!;
+    const m = /^([0-7]+)(?: (\d+):(\d+))? (dir|-> ([\s\S]*)|= ([\s\S]*)|special)$/.exec(entry)!;
     const mode = parseInt(m[1]!, 8);
-    if (m[2] === 'dir') {
+    if (m[4] === 'dir') {
       fs.mkdirSync(p, { recursive: true });
       fs.chmodSync(p, mode);
-    } else if (m[3] !== undefined) fs.symlinkSync(m[3], p);
-    else if (m[4] !== undefined) {
-      fs.writeFileSync(p, Buffer.from(m[4], 'latin1'));
+    } else if (m[5] !== undefined) fs.symlinkSync(m[5], p);
+    else if (m[6] !== undefined) {
+      fs.writeFileSync(p, Buffer.from(m[6], 'latin1'));
       fs.chmodSync(p, mode);
     } else throw new Error(`cannot restore ${p}: a special file`);
+    fs.lchownSync(p, Number(m[2] ?? 0), Number(m[3] ?? 0));
   }
 }
 
@@ -86,7 +87,7 @@ export interface FuzzTree {
 
 /**
  * The harness tree plus what the cases need beside it: the lock directory
- * and file made once (their first creation is not what a case is about; the
+ * and file and bind's memory directory made once (their first creation is not what a case is about; the
  * lock file's content is the holder's name, rewritten by every locked run).
  */
 export function fuzzTree(prepare?: (h: Harness) => void): FuzzTree {
