@@ -94,7 +94,7 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
         previousDriver: remembered,
         iommuGroup: t.iommuGroup,
         vfioDevice: vfioNode(t.iommuGroup),
-        owner: owner && t === fn ? { uid: owner.uid, gid: owner.gid } : null,
+        owner: owner && t === fn ? { uid: owner.uid, gid: owner.gid, mode: '0660' as const } : null,
         changed: moved || (t === fn && chown.length > 0) || (saving.get(t.address)?.length ?? 0) > 0,
         persisted: hasBinding(env, t.address),
         stayed: !moved,
@@ -103,7 +103,7 @@ export async function run(ctx: Context, o: BindOptions): Promise<Planned> {
     const text = devices
       .map((d) => {
         const node = d.vfioDevice ? ` (${d.vfioDevice})` : '';
-        const given = d.owner && chown.length > 0 ? `, ${d.vfioDevice} given to ${o.owner}` : '';
+        const given = d.owner && chown.length > 0 ? `, ${d.vfioDevice} given to ${o.owner} (mode 0660)` : '';
         const kept = o.persist && d.persisted ? ', persisted' : '';
         return d.stayed
           ? `${d.address}: already on ${d.driver}${node}${given}${kept}`

@@ -114,6 +114,7 @@ const CREATE = /^\/sys\/class\/mdev_bus\/[^/]+\/mdev_supported_types\/[^/]+\/cre
 const REMOVE = /^\/sys\/bus\/mdev\/devices\/([^/]+)\/remove$/;
 const BIND = /^\/sys\/bus\/pci\/drivers\/([^/]+)\/bind$/;
 const PROBE = '/sys/bus/pci/drivers_probe';
+const SRIOV_STATE = /\/sriov_numvfs$/;
 
 /** What a function-valued undo computes, recognised by the write it undoes (src/plan/mdev.ts, pci.ts). */
 function derive(env: Env, p: Prim): Derived {
@@ -466,6 +467,8 @@ function fromPrim(env: Env, u: Prim): Step[] {
       if (rm) return removeMdev(env, rm[1]!, u.note);
       const bind = BIND.exec(u.path);
       if (bind && currentDriver(env, u.value) === bind[1]) return [];
+      // A PF's VF count that already says it (the killed write never took effect): writing the count again would be EBUSY.
+      if (SRIOV_STATE.test(u.path) && readText(path)?.trim() === u.value.trim()) return [];
       return [write(path, u.value, u.note)];
     }
   }

@@ -67,7 +67,7 @@ describe('bind --persist', () => {
     expect(fs.statSync(saved(h, EDU)).mode & 0o777).toBe(0o644);
     expect(out.json).toEqual({
       schemaVersion: 1,
-      devices: [{ address: EDU, driver: 'vfio-pci', previousDriver: null, iommuGroup: 10, vfioDevice: '/dev/vfio/10', owner: { uid: 4242, gid: 104 }, changed: true, persisted: true }],
+      devices: [{ address: EDU, driver: 'vfio-pci', previousDriver: null, iommuGroup: 10, vfioDevice: '/dev/vfio/10', owner: { uid: 4242, gid: 104, mode: '0660' }, changed: true, persisted: true }],
     });
     expect(BindOutput.safeParse(out.json).success).toBe(true);
     // The executor wrote the file: it is a plan step, traced as a dry run would print it.
