@@ -19,7 +19,7 @@ _accelctl_host() {
 # 0 when word $2 is an option that takes a value in command $1.
 _accelctl_valued() {
   case "$1:$2" in
-    types:--parent|types:--type|list:-p|list:--parent|list:-u|list:--uuid|topology:--near-node|topology:--near-cpu|create:--parent|create:--type|create:--uuid|create:--count|create:--attr|bind:--driver|bind:--owner|unbind:--driver|sriov:--vfs|define:-p|define:--parent|define:-t|define:--type|define:-u|define:--uuid|define:--attr|define:--jsonfile|undefine:-u|undefine:--uuid|undefine:-p|undefine:--parent|start:--device|start:-p|start:--parent|start:-t|start:--type|start:-u|start:--uuid|start:--attr|stop:-u|stop:--uuid|modify:-u|modify:--uuid|modify:-p|modify:--parent|modify:-t|modify:--type|modify:--attr|modify:--del-attr|modify:--addattr|modify:--value|modify:-i|modify:--index|modify:--jsonfile|apply:-f|apply:--file|apply:-c|apply:--config|assert:-f|assert:--file|assert:-c|assert:--config|export:-o|export:--output|export:-c|export:--config|features:--output|features:--expiry|features:--label|selftest:--profile|selftest:--iterations|selftest:--timeout|selftest:--format|health:--format|health:--output|health:--expect|health:--jobs|health:--timeout|*:--root|*:--color) return 0 ;;
+    types:--parent|types:--type|list:-p|list:--parent|list:-u|list:--uuid|topology:--near-node|topology:--near-cpu|create:--parent|create:--type|create:--uuid|create:--count|create:--attr|bind:--driver|bind:--owner|unbind:--driver|sriov:--vfs|define:-p|define:--parent|define:-t|define:--type|define:-u|define:--uuid|define:--attr|define:--jsonfile|undefine:-u|undefine:--uuid|undefine:-p|undefine:--parent|start:--device|start:-p|start:--parent|start:-t|start:--type|start:-u|start:--uuid|start:--attr|stop:-u|stop:--uuid|modify:-u|modify:--uuid|modify:-p|modify:--parent|modify:-t|modify:--type|modify:--attr|modify:--del-attr|modify:--addattr|modify:--value|modify:-i|modify:--index|modify:--jsonfile|apply:-f|apply:--file|apply:-c|apply:--config|assert:-f|assert:--file|assert:-c|assert:--config|export:-o|export:--output|export:-c|export:--config|features:--output|features:--expiry|features:--label|features:--health|features:--health-max-age|selftest:--profile|selftest:--iterations|selftest:--timeout|selftest:--format|health:--format|health:--output|health:--expect|health:--jobs|health:--timeout|*:--root|*:--color) return 0 ;;
   esac
   return 1
 }
@@ -72,6 +72,8 @@ _accelctl_value() {
     features:--output) _accelctl_files -f ;;
     features:--expiry) : ;;
     features:--label) : ;;
+    features:--health) _accelctl_files -f ;;
+    features:--health-max-age) : ;;
     selftest:--profile) _accelctl_words "auto generic mtty edu" ;;
     selftest:--iterations) : ;;
     selftest:--timeout) : ;;
@@ -107,7 +109,7 @@ _accelctl_options() {
     apply) _accelctl_words "-f --file -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     assert) _accelctl_words "-f --file -c --config --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     export) _accelctl_words "-o --output -c --config --counts --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
-    features) _accelctl_words "--output --expiry --label --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
+    features) _accelctl_words "--output --expiry --label --health --health-max-age --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     selftest) _accelctl_words "--profile --iterations --timeout --format --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     health) _accelctl_words "--format --output --allow-none --expect --jobs --timeout --root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;
     completion) _accelctl_words "--root --json --color --no-color -v --verbose -q --quiet --dry-run --debug" ;;

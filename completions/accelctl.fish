@@ -37,7 +37,7 @@ function __accelctl_arg
         end
         switch $w
             case '-*=*'
-            case --root --color --parent --type -p -u --uuid --near-node --near-cpu --count --attr --driver --owner --vfs -t --jsonfile --device --del-attr --addattr --value -i --index -f --file -c --config -o --output --expiry --label --profile --iterations --timeout --format --expect --jobs
+            case --root --color --parent --type -p -u --uuid --near-node --near-cpu --count --attr --driver --owner --vfs -t --jsonfile --device --del-attr --addattr --value -i --index -f --file -c --config -o --output --expiry --label --health --health-max-age --profile --iterations --timeout --format --expect --jobs
                 set skip 1
             case '-*' '*=*'
             case '*'
@@ -75,7 +75,7 @@ complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology gro
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a apply -d 'make the host\'s partitions match a plan file: create what is missing, remove what is not listed'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a assert -d 'exit 0 when the host matches a plan file, 1 listing the differences'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a export -d 'print the current partitions and their definitions as a plan file'
-complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a features -d 'write Node Feature Discovery labels: types\' availability, VFIO-ready devices per NUMA node'
+complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a features -d 'write Node Feature Discovery labels: types\' availability, VFIO-ready devices per NUMA node, health'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a selftest -d 'exercise one device through VFIO: regions, DMA, interrupts, and a device-specific queue test'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a health -d 'quick self-test of every VFIO-usable device (or the ones named)'
 complete -c accelctl -n 'not __fish_seen_subcommand_from types list topology groups inspect create remove bind unbind sriov define undefine start stop modify apply assert export features selftest health completion schema' -a completion -d 'print a shell completion script'
@@ -153,6 +153,8 @@ complete -c accelctl -n '__fish_seen_subcommand_from export' -l counts -d 'how m
 complete -c accelctl -n '__fish_seen_subcommand_from features' -l output -r -F -d 'the feature file, or - for stdout (default: /etc/kubernetes/node-feature-discovery/features.d/accelctl under --root)'
 complete -c accelctl -n '__fish_seen_subcommand_from features' -l expiry -x -d 'labels expire this long after the write, e.g. 10m, 1h, 2d; 0 for never (default 1h)'
 complete -c accelctl -n '__fish_seen_subcommand_from features' -l label -x -d 'one more label (accelctl.io/ is added to a key without a prefix)'
+complete -c accelctl -n '__fish_seen_subcommand_from features' -l health -r -F -d 'health labels from the last health report there (health --format json --output FILE)'
+complete -c accelctl -n '__fish_seen_subcommand_from features' -l health-max-age -x -d 'with --health: an older report is labelled stale (default 1d)'
 complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l profile -x -a 'auto generic mtty edu' -d 'which checks to run'
 complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l iterations -x -d 'work items per queue test (default: per profile)'
 complete -c accelctl -n '__fish_seen_subcommand_from selftest' -l timeout -x -d 'how long each wait for the device may take: 30s, 2m, 500ms, or seconds (default 10s)'

@@ -9,10 +9,11 @@
  */
 import type { Raw } from '../command.js';
 import type { Context, Outcome } from '../context.js';
-import { UsageError } from '../errors.js';
-import { DEFAULT_FILE, featuresOf, parseExpiry, parseLabel, readInventory, renderFeatureFile, rfc3339, type Feature } from '../nfd/features.js';
+import { errnoName, FailedError, fromErrno, NotFoundError, UsageError } from '../errors.js';
+import { readFileSync, statSync } from 'node:fs';
+import { DEFAULT_FILE, DEFAULT_HEALTH_MAX_AGE_S, featuresOf, healthLabels, parseExpiry, parseLabel, readInventory, renderFeatureFile, rfc3339, type Feature } from '../nfd/features.js';
 import { VERSION } from '../globals.js';
-import { checkOutputPath } from '../validate.js';
+import { checkOutputPath, parseDurationMs } from '../validate.js';
 
 export interface FeaturesOptions {
   /** Seconds until the labels expire; null: no +expiry-time directive. */
@@ -20,23 +21,51 @@ export interface FeaturesOptions {
   labels: Feature[];
   /** `-` for stdout; undefined: NFD's directory under --root. */
   output: string | undefined;
+  /** --health: the health report (a host path, like health --output's) whose outcome becomes labels. */
+  health: string | undefined;
+  healthMaxAgeS: number;
 }
 
 export const parse = ({ opts }: Raw): FeaturesOptions => ({
   expirySeconds: parseExpiry(typeof opts.expiry === 'string' ? opts.expiry : '1h'),
   labels: ((opts.label as string[] | undefined) ?? []).map(parseLabel),
   output: typeof opts.output === 'string' ? checkOutputPath(opts.output) : undefined,
+  health: typeof opts.health === 'string' ? checkOutputPath(opts.health, '--health') : undefined,
+  healthMaxAgeS: typeof opts.healthMaxAge === 'string' ? maxAge(opts.healthMaxAge) : DEFAULT_HEALTH_MAX_AGE_S,
 });
 
+function maxAge(spec: string): number {
+  const ms = parseDurationMs(spec);
+  if (ms === null || ms <= 0) throw new UsageError(`--health-max-age ${JSON.stringify(spec)}: expected a duration such as 6h, 1d or 90m`);
+  return ms / 1000;
+}
+
+/** The labels of the health report at `file`: exit 3 when it is not there, 1 when it is not a health report. */
+function healthOf(file: string, maxAgeS: number): Feature[] {
+  let text: string;
+  let ageS: number;
+  try {
+    text = readFileSync(file, 'utf8');
+    ageS = (Date.now() - statSync(file).mtimeMs) / 1000;
+  } catch (err) {
+    if (errnoName(err) === 'ENOENT') throw new NotFoundError(`--health ${file}: no such file`, 'write it with accelctl health --format json --output FILE');
+    throw fromErrno('read', file, err);
+  }
+  const labels = healthLabels(text, ageS, maxAgeS);
+  if (labels === null) throw new FailedError(`--health ${file}: not a health report (expected the JSON of accelctl health --format json)`);
+  return labels;
+}
+
 export async function run(ctx: Context, o: FeaturesOptions): Promise<Outcome> {
-  const { features, skipped } = featuresOf(await readInventory(ctx.env));
+  const { features, skipped } = featuresOf(readInventory(ctx.env));
   for (const s of skipped) ctx.warn(`${s}: left out`);
-  const taken = new Set(features.map((f) => f.key));
+  const health = o.health === undefined ? [] : healthOf(o.health, o.healthMaxAgeS);
+  const taken = new Set([...features, ...health].map((f) => f.key));
   for (const l of o.labels) {
     if (taken.has(l.key)) throw new UsageError(`--label ${l.key}: accelctl sets that label itself`);
     taken.add(l.key);
   }
-  const all = [...features, ...o.labels];
+  const all = [...features, ...health, ...o.labels];
   const expires = o.expirySeconds === null ? null : new Date(Date.now() + o.expirySeconds * 1000);
   const text = renderFeatureFile(all, { expires, version: VERSION });
   const json = (path: string | null) => ({ schemaVersion: 1, path, expiryTime: expires && rfc3339(expires), features: all, skipped });

@@ -241,13 +241,15 @@ export const TABLE: readonly CommandSpec[] = [
   // Fleet
   {
     name: 'features',
-    summary: "write Node Feature Discovery labels: types' availability, VFIO-ready devices per NUMA node",
+    summary: "write Node Feature Discovery labels: types' availability, VFIO-ready devices per NUMA node, health",
     options: [
       { flags: '--output <file>', description: 'the feature file, or - for stdout (default: /etc/kubernetes/node-feature-discovery/features.d/accelctl under --root)' },
       { flags: '--expiry <duration>', description: 'labels expire this long after the write, e.g. 10m, 1h, 2d; 0 for never (default 1h)' },
       { flags: '--label <key=value>', description: 'one more label (accelctl.io/ is added to a key without a prefix)', repeatable: true },
+      { flags: '--health <file>', description: 'health labels from the last health report there (health --format json --output FILE)' },
+      { flags: '--health-max-age <duration>', description: 'with --health: an older report is labelled stale (default 1d)' },
     ],
-    // A report file NFD reads, written by the command itself as health --output is: no kernel write, no plan.
+    // A report file NFD reads, written by the entry as health --output is: no kernel write, no plan.
     mutates: false,
     load: () => import('./features.js'),
     output: async () => (await import('../schemas/features.js')).FeaturesOutput,

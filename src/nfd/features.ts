@@ -11,11 +11,13 @@
  * name of its own namespace (here `accelctl.io/`). Writing a dot-file in the
  * same directory and renaming it into place means NFD never reads half a file.
  *
- * No health label: a health check opens each idle device through VFIO and
- * pushes work through it (seconds, as root); on a timer it would hold devices
- * a VM may be starting on at that moment, and a device in use is skipped, so
- * the label would say little where it matters. Labels here come from sysfs
- * reads alone.
+ * Health labels come from the last `health` report (healthLabels), never
+ * from running a self-test here: a health check opens each idle device
+ * through VFIO and pushes work through it (seconds, as root); run from the
+ * label timer it would hold devices a VM may be starting on at that moment.
+ * The operator runs `health --format json --output FILE` when devices are
+ * idle (a maintenance window, a timer of its own) and `features --health
+ * FILE` reads its outcome and its age.
  */
 import type { Env } from '../env.js';
 import { FailedError, UsageError } from '../errors.js';
@@ -154,7 +156,45 @@ export function parseExpiry(spec: string): number | null {
   return s === 0 ? null : s;
 }
 
-export async function readInventory(env: Env): Promise<Inventory> {
-  const [parents, mdevs, pci, groups] = await Promise.all([listParents(env), listMdevs(env), listPci(env), listGroups(env)]);
-  return { parents, mdevs, pci, groups };
+/** The host as the labels need it: plain synchronous sysfs reads. */
+export function readInventory(env: Env): Inventory {
+  return { parents: listParents(env), mdevs: listMdevs(env), pci: listPci(env), groups: listGroups(env) };
+}
+
+/** `--health-max-age`: a report older than this is stale (default a day). */
+export const DEFAULT_HEALTH_MAX_AGE_S = 86_400;
+
+/** What a health report (health --format json) must hold for its labels: checked by hand, commands do not load zod. */
+function healthResults(text: string): { ok: boolean }[] | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null || (v as { schemaVersion?: unknown }).schemaVersion !== 1) return null;
+  const results = (v as { results?: unknown }).results;
+  if (!Array.isArray(results) || !results.every((r) => typeof r === 'object' && r !== null && typeof (r as { ok?: unknown }).ok === 'boolean')) return null;
+  return results as { ok: boolean }[];
+}
+
+/**
+ * The health labels from a report's text and age:
+ * - `accelctl.io/health`: `pass` (every device passed), `fail` (one failed),
+ *   `none` (the report tested no device), or `stale` (older than `maxAgeS`:
+ *   the counts are left out, they no longer describe the host);
+ * - `accelctl.io/health.tested` and `accelctl.io/health.failed`: device counts.
+ * Null when the text is not a health report.
+ */
+export function healthLabels(text: string, ageS: number, maxAgeS: number): Feature[] | null {
+  const results = healthResults(text);
+  if (results === null) return null;
+  if (ageS > maxAgeS) return [{ key: `${PREFIX}health`, value: 'stale' }];
+  const failed = results.filter((r) => !r.ok).length;
+  const state = results.length === 0 ? 'none' : failed > 0 ? 'fail' : 'pass';
+  return [
+    { key: `${PREFIX}health`, value: state },
+    { key: `${PREFIX}health.failed`, value: String(failed) },
+    { key: `${PREFIX}health.tested`, value: String(results.length) },
+  ];
 }

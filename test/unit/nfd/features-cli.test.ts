@@ -1,6 +1,6 @@
 // `accelctl features`: the command around src/nfd/features.ts, on a copy of
 // the captured qemu-6.1 tree; its --json checked against its JSON Schema.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,6 +67,31 @@ describe('accelctl features', () => {
     expect(existsSync(join(env.root, 'etc/kubernetes'))).toBe(false);
     expect(ctx.messages).toEqual(['dry run: would write 11 labels to /etc/kubernetes/node-feature-discovery/features.d/accelctl']);
     expect(out).not.toHaveProperty('report');
+  });
+
+  it('--health: labels from the last health report (pass, fail, none), stale past --health-max-age; a missing file is exit 3, another file exit 1', async () => {
+    const env = copy();
+    const report = join(env.root, 'health.json');
+    const labels = async (opts: Record<string, unknown>) => ((await run(makeCtx(env, { json: true }), [], { output: '-', health: report, ...opts })).text ?? '').split('\n').filter((l) => l.includes('health'));
+    const ok = (device: string, pass: boolean) => ({ device, profile: 'mtty', profileVersion: 1, ok: pass, steps: [], metrics: {} });
+    writeFileSync(report, JSON.stringify({ schemaVersion: 1, results: [ok('a', true), ok('b', true)] }));
+    expect(await labels({})).toEqual(['accelctl.io/health=pass', 'accelctl.io/health.failed=0', 'accelctl.io/health.tested=2']);
+    writeFileSync(report, JSON.stringify({ schemaVersion: 1, results: [ok('a', true), ok('b', false)] }));
+    expect(await labels({})).toEqual(['accelctl.io/health=fail', 'accelctl.io/health.failed=1', 'accelctl.io/health.tested=2']);
+    writeFileSync(report, JSON.stringify({ schemaVersion: 1, results: [] }));
+    expect(await labels({})).toEqual(['accelctl.io/health=none', 'accelctl.io/health.failed=0', 'accelctl.io/health.tested=0']);
+    // Two days old: the counts no longer describe the host.
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    utimesSync(report, old, old);
+    expect(await labels({})).toEqual(['accelctl.io/health=stale']);
+    expect(await labels({ healthMaxAge: '3d' })).toEqual(['accelctl.io/health=none', 'accelctl.io/health.failed=0', 'accelctl.io/health.tested=0']);
+    const code = (opts: Record<string, unknown>) => run(makeCtx(env), [], { output: '-', ...opts }).then(() => 0, (e: AccelError) => e.exitCode);
+    expect(await code({ health: join(env.root, 'nosuch.json') })).toBe(EXIT.notFound);
+    writeFileSync(report, '<testsuites/>');
+    expect(await code({ health: report })).toBe(EXIT.failed);
+    expect(await code({ health: report, healthMaxAge: 'soon' })).toBe(EXIT.usage);
+    writeFileSync(report, JSON.stringify({ schemaVersion: 1, results: [] }));
+    expect(await code({ health: report, label: ['health=green'] })).toBe(EXIT.usage);
   });
 
   it('refuses a --label that is not a label, or one accelctl sets itself (exit 2), before writing', async () => {
