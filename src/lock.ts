@@ -10,6 +10,7 @@
  * A second process retries without blocking until ACCELCTL_LOCK_TIMEOUT
  * seconds pass (default LOCK_TIMEOUT_DEFAULT_S), then fails naming the holder.
  */
+import { envBoundMs } from './validate.js';
 import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Env } from './env.js';
@@ -38,9 +39,7 @@ export function lockPath(env: Env): string {
 }
 
 export function lockTimeoutMs(): number {
-  const raw = process.env.ACCELCTL_LOCK_TIMEOUT;
-  const s = Number(raw);
-  return raw !== undefined && raw !== '' && Number.isFinite(s) && s >= 0 ? s * 1000 : LOCK_TIMEOUT_DEFAULT_S * 1000;
+  return envBoundMs(process.env.ACCELCTL_LOCK_TIMEOUT, LOCK_TIMEOUT_DEFAULT_S);
 }
 
 /** The directory must be a real directory: a symlink planted in its place would move the lock elsewhere. */

@@ -17,6 +17,7 @@ import { REMOVE_TIMEOUT_DEFAULT_S, WRITE_TIMEOUT_DEFAULT_S, type WriteBounds } f
 import { PlanError } from './plan/execute.js';
 import { InterruptedError, STOP_SIGNALS, type StopSignal } from './plan/stop.js';
 import { AccelError, EXIT, UsageError } from './errors.js';
+import { envBoundMs, parseDurationMs } from './validate.js';
 import type { Context } from './context.js';
 import { loadColor } from './render/style.js';
 
@@ -87,20 +88,15 @@ function makeContext(opts: Record<string, unknown>): Context {
 /** ACCELCTL_CALLOUT_TIMEOUT: how long one mdevctl callout may run: `30`, `30s`, `500ms`, `2m`. */
 function calloutTimeout(value: string | undefined): number {
   if (value === undefined || value === '') return HOOK_TIMEOUT_MS;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m || Number(m[1]) <= 0) throw new UsageError(`ACCELCTL_CALLOUT_TIMEOUT=${value}: expected a duration such as 30s, 500ms or 2m`);
-  return Math.round(Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000));
+  const ms = parseDurationMs(value);
+  if (ms === null || ms <= 0) throw new UsageError(`ACCELCTL_CALLOUT_TIMEOUT=${value}: expected a duration such as 30s, 500ms or 2m`);
+  return Math.round(ms);
 }
 
-/** Seconds from the environment (ACCELCTL_REMOVE_TIMEOUT, ACCELCTL_WRITE_TIMEOUT); unset, empty or not a number >= 0: the default. */
-function seconds(raw: string | undefined, dflt: number): number {
-  const s = Number(raw);
-  return raw !== undefined && raw.trim() !== '' && Number.isFinite(s) && s >= 0 ? s * 1000 : dflt * 1000;
-}
 
 const writeBounds = (): WriteBounds => ({
-  removeMs: seconds(process.env.ACCELCTL_REMOVE_TIMEOUT, REMOVE_TIMEOUT_DEFAULT_S),
-  otherMs: seconds(process.env.ACCELCTL_WRITE_TIMEOUT, WRITE_TIMEOUT_DEFAULT_S),
+  removeMs: envBoundMs(process.env.ACCELCTL_REMOVE_TIMEOUT, REMOVE_TIMEOUT_DEFAULT_S),
+  otherMs: envBoundMs(process.env.ACCELCTL_WRITE_TIMEOUT, WRITE_TIMEOUT_DEFAULT_S),
 });
 
 /**

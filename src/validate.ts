@@ -101,6 +101,15 @@ export function parseDurationMs(text: string): number | null {
   return m ? Number(m[1]) * UNIT_MS[m[2] ?? 's']! : null;
 }
 
+/**
+ * A bound from the environment (ACCELCTL_LOCK_TIMEOUT, ACCELCTL_REMOVE_TIMEOUT,
+ * ACCELCTL_WRITE_TIMEOUT): seconds, or a duration (`500ms`, `2m`), in ms;
+ * unset, empty or not a duration: the default (`defaultS` seconds).
+ */
+export function envBoundMs(raw: string | undefined, defaultS: number): number {
+  return (raw !== undefined && raw.trim() !== '' ? parseDurationMs(raw) : null) ?? defaultS * 1000;
+}
+
 /** A file path the user names for a report (--output): non-empty, and no NUL (no file can be named so). */
 export function checkOutputPath(value: string, what = '--output'): string {
   if (value === '' || value.includes('\0')) throw new UsageError(`invalid ${what} ${shown(value)}: expected a file path`);

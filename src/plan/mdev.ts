@@ -5,6 +5,7 @@ import { readGroupLinkSync } from '../sysfs/attr.js';
 import { BusyError, NotFoundError } from '../errors.js';
 import { parentNames, parentTypeDir, mdevDir, readMdev, readParentSync, type Mdev, type MdevParent, type MdevType } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
+import { resolveType } from '../sysfs/resolve.js';
 import { wait, write, type Plan, type Step, type WriteStep } from './types.js';
 
 export interface CreateRequest {
@@ -19,19 +20,12 @@ export async function findType(env: Env, parent: string, type: string): Promise<
   return typeIn(env, parent, readParentSync(env, parent), type);
 }
 
-/** findType on a parent already read (null: it is not there), for callers that check several types or use the parent too. */
+/** findType on a parent already read (null: it is not there), for callers that check several types or use the parent too. The type is resolved by the one type resolver (sysfs/resolve.ts). */
 export function typeIn(env: Env, parent: string, p: MdevParent | null, type: string): MdevType {
   if (p === null) {
     throw new NotFoundError(`no mdev parent ${parent}${didYouMean(parent, parentNames(env))}`, 'accelctl types lists parents and types');
   }
-  const t = p.types.find((x) => x.id === type);
-  if (!t) {
-    throw new NotFoundError(
-      `parent ${parent} has no type ${type}${didYouMean(type, p.types.map((x) => x.id))}`,
-      `its types: ${p.types.map((x) => x.id).join(', ') || 'none'}`,
-    );
-  }
-  return t;
+  return resolveType(p, type);
 }
 
 function lexists(path: string): boolean {
