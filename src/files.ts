@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { errnoName, fromErrno } from './errors.js';
+import { errnoName, fromErrno, MalformedError } from './errors.js';
 
 /** The file's text, or null when it does not exist. */
 export function readText(path: string): string | null {
@@ -114,4 +114,22 @@ export function writeReportFile(path: string, content: string, shown: string): v
   } catch (err) {
     throw fromErrno('write', shown, err);
   }
+}
+
+/**
+ * A small JSON file of accelctl's own state (bind's memory, a persisted
+ * binding): null when it does not exist; one that is not JSON or not of the
+ * shape `is` accepts is a MalformedError naming `shown` and `shape`, never guessed at.
+ */
+export function readJsonState<T>(path: string, shown: string, is: (v: unknown) => v is T, shape: string): T | null {
+  const text = readText(path);
+  if (text === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new MalformedError(shown, text, 'JSON');
+  }
+  if (!is(parsed)) throw new MalformedError(shown, text, shape);
+  return parsed;
 }

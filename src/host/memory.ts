@@ -5,8 +5,7 @@
  * steps of bind's and unbind's plans (src/plan/pci.ts rememberStep, forgetStep).
  */
 import type { Env, HostPath } from '../env.js';
-import { MalformedError } from '../errors.js';
-import { readText } from '../files.js';
+import { readJsonState } from '../files.js';
 
 export interface BindMemory {
   previousDriver: string | null;
@@ -27,16 +26,7 @@ export const memoryPath = (env: Env, address: string): HostPath => env.run('acce
 
 export function readMemory(env: Env, address: string): BindMemory | null {
   const path = memoryPath(env, address);
-  const text = readText(path);
-  if (text === null) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new MalformedError(env.kernelPath(path), text, 'JSON');
-  }
-  if (!isMemory(parsed)) throw new MalformedError(env.kernelPath(path), text, '{previousDriver, previousOverride, at}');
-  return parsed;
+  return readJsonState(path, env.kernelPath(path), isMemory, '{previousDriver, previousOverride}');
 }
 
 /** The file's text for `m`. */

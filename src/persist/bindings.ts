@@ -14,8 +14,8 @@
 import { fileStep } from '../plan/filestep.js';
 import { existsSync, readdirSync } from 'node:fs';
 import type { Env, HostPath } from '../env.js';
-import { errnoName, MalformedError } from '../errors.js';
-import { readText } from '../files.js';
+import { errnoName } from '../errors.js';
+import { readJsonState, readText } from '../files.js';
 import type { FileStep } from '../plan/types.js';
 import { BDF_RE, DRIVER_RE } from '../validate.js';
 
@@ -43,16 +43,8 @@ function isBinding(v: unknown): v is PersistedBinding {
 /** The persisted binding of one function; null when there is none. A file that is not one is an error (exit 1), never guessed at. */
 export function readBinding(env: Env, address: string): PersistedBinding | null {
   const path = bindingPath(env, address);
-  const text = readText(path);
-  if (text === null) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new MalformedError(env.kernelPath(path), text, 'JSON');
-  }
-  if (!isBinding(parsed)) throw new MalformedError(env.kernelPath(path), text, '{"driver": DRIVER, "owner": "USER[:GROUP]" or null}');
-  return { driver: parsed.driver, owner: parsed.owner };
+  const b = readJsonState(path, env.kernelPath(path), isBinding, '{"driver": DRIVER, "owner": "USER[:GROUP]" or null}');
+  return b === null ? null : { driver: b.driver, owner: b.owner };
 }
 
 /** Whether a persisted binding file exists for the function (not read: a report never fails on it). */
