@@ -126,11 +126,14 @@ describe('never hang, never wedge, on the real kernel', () => {
     const r = await guest.sh(`/usr/bin/python3 /tmp/signaller.py SIG${sig} node ${shq(ACCELCTL_BIN)} create --parent mtty --type mtty-1 --count 8 -v`, { timeoutMs: 120_000 });
     const lines = r.stdout.trim().split('\n');
     expect(lines[0], r.stdout + r.stderr).toBe(`exit ${status}`);
-    // Held after the first create: one partition made, then undone; the one error line says so.
-    expect(lines.filter((l) => l.includes('mtty-1/create <-'))).toHaveLength(1);
+    // Held after its first create (on a loaded host the signal may land a create later): every
+    // partition it made is undone, and the one error line names each removal.
+    const made = lines.filter((l) => l.includes('mtty-1/create <-')).length;
+    expect(made, r.stdout).toBeGreaterThanOrEqual(1);
+    expect(made, r.stdout).toBeLessThan(8);
     const errors = lines.filter((l) => l.startsWith('accelctl:'));
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(new RegExp(`^accelctl: interrupted by SIG${sig}; undone: removed [0-9a-f-]{36}$`));
+    expect(errors, r.stdout).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`^accelctl: interrupted by SIG${sig}; undone: removed [0-9a-f-]{36}(, removed [0-9a-f-]{36}){${made - 1}}$`));
     expect(await out('cat /tmp/signalled.out')).toBe('');
     expect(await mdevs()).toEqual(before);
     expect(await out('cat /sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/available_instances')).toBe('24');
