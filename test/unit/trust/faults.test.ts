@@ -13,7 +13,7 @@ import { EXIT, fromErrno } from '../../../src/errors.js';
 import type { BoundedResult, HookRun, KernelWriter } from '../../../src/plan/writer.js';
 import { FakeKernel } from '../lifecycle/fake-kernel.js';
 import { runArgv } from './inproc.js';
-import { changed, fuzzTree, restoreTo, snapshot, withoutLockContent, type FuzzTree, type Snapshot } from './tree.js';
+import { byGroupMembers, changed, fuzzTree, restoreTo, snapshot, withoutLockContent, type FuzzTree } from './tree.js';
 
 const ERRNOS = ['EBUSY', 'EINVAL', 'ENOSPC', 'EIO', 'EACCES'] as const;
 const HELD = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
@@ -49,28 +49,6 @@ class Failing implements KernelWriter {
   runHook(file: string, args: string[], stdin: string): Promise<HookRun> {
     return this.inner.runHook(file, args, stdin);
   }
-}
-
-/** Write-only control files: what the fake kernel leaves in them is the last value written, not state. */
-const WRITE_ONLY = /\/(create|remove|bind|unbind|drivers_probe|new_id|remove_id)$/;
-
-/**
- * A snapshot as the kernel would show it: each IOMMU group number replaced by
- * its members' names (a partition or VF put back by an undo is the same
- * device in a group with a new number, as on the real kernel), write-only
- * files without content, and attribute values without the trailing newline
- * sysfs adds on read (the fake kernel stores what was written).
- */
-function byGroupMembers(s: Snapshot): string[] {
-  const members = new Map<string, string[]>();
-  for (const k of s.keys()) {
-    const m = /^sys\/kernel\/iommu_groups\/(\d+)\/devices\/(.+)$/.exec(k);
-    if (m) members.set(m[1]!, [...(members.get(m[1]!) ?? []), m[2]!]);
-  }
-  const name = (n: string) => `<group of ${(members.get(n) ?? [`#${n}`]).sort().join(',')}>`;
-  const norm = (x: string) => x.replace(/(iommu_groups\/)(\d+)/g, (_a, p: string, n: string) => p + name(n)).replace(/^(dev\/vfio\/)(\d+)$/, (_a, p: string, n: string) => p + name(n));
-  const shown = (k: string, v: string) => (WRITE_ONLY.test(k) ? v.replace(/ = [\s\S]*$/, ' (write-only)') : v.replace(/\n$/, ''));
-  return [...withoutLockContent(s)].map(([k, v]) => `${norm(k)} ${norm(shown(k, v))}`).sort();
 }
 
 interface Scenario {

@@ -17,7 +17,7 @@ import { JOURNAL } from '../../../src/plan/journal.js';
 import type { BoundedResult, HookRun, KernelWriter } from '../../../src/plan/writer.js';
 import { FakeKernel } from '../lifecycle/fake-kernel.js';
 import { runArgv } from './inproc.js';
-import { changed, fuzzTree, restoreTo, snapshot, withoutLockContent, type FuzzTree, type Snapshot } from './tree.js';
+import { byGroupMembers, changed, fuzzTree, restoreTo, snapshot, withoutLockContent, type FuzzTree, type Snapshot } from './tree.js';
 
 /** Definition files are written by the executor itself (replaceFile), not the writer: the kill reaches them through this. */
 const files = vi.hoisted(() => ({ around: null as null | ((what: string, f: () => void) => void) }));
@@ -82,22 +82,6 @@ class Killing implements KernelWriter {
   runHook(file: string, args: string[], stdin: string): Promise<HookRun> {
     return this.inner.runHook(file, args, stdin);
   }
-}
-
-/** Write-only control files: what the fake kernel leaves in them is the last value written, not state. */
-const WRITE_ONLY = /\/(create|remove|bind|unbind|drivers_probe|new_id|remove_id)$/;
-
-/** The tree as the kernel would show it (as in faults.test.ts): IOMMU groups by their members, write-only files without content. */
-function byGroupMembers(s: Snapshot): string[] {
-  const members = new Map<string, string[]>();
-  for (const k of s.keys()) {
-    const m = /^sys\/kernel\/iommu_groups\/(\d+)\/devices\/(.+)$/.exec(k);
-    if (m) members.set(m[1]!, [...(members.get(m[1]!) ?? []), m[2]!]);
-  }
-  const name = (n: string) => `<group of ${(members.get(n) ?? [`#${n}`]).sort().join(',')}>`;
-  const norm = (x: string) => x.replace(/(iommu_groups\/)(\d+)/g, (_a, p: string, n: string) => p + name(n)).replace(/^(dev\/vfio\/)(\d+)$/, (_a, p: string, n: string) => p + name(n));
-  const shown = (k: string, v: string) => (WRITE_ONLY.test(k) ? v.replace(/ = [\s\S]*$/, ' (write-only)') : v.replace(/\n$/, ''));
-  return [...withoutLockContent(s)].map(([k, v]) => `${norm(k)} ${norm(shown(k, v))}`).sort();
 }
 
 const plans = (t: FuzzTree) => `${t.root}.plans`;
