@@ -83,18 +83,9 @@ describe('system text in warnings and refusals (issue 9 audit)', () => {
     const { makeHarness, runner } = await import('./lifecycle/harness.js');
     const h = makeHarness();
     try {
-      const VF = '0000:01:00.1';
-      const vf = fs.realpathSync(`${h.root}/sys/bus/pci/devices/${VF}`);
-      const disk = `${vf}/nvme/nvme1/nvme1n1`;
-      fs.mkdirSync(`${disk}/holders`, { recursive: true });
-      fs.writeFileSync(`${disk}/dev`, '259:8\n');
-      for (const [d, name] of [['sys/class/block', 'nvme1n1'], ['sys/dev/block', '259:8']] as const) {
-        fs.mkdirSync(`${h.root}/${d}`, { recursive: true });
-        fs.symlinkSync(path.relative(`${h.root}/${d}`, disk), `${h.root}/${d}/${name}`);
-      }
-      fs.mkdirSync(`${h.root}/proc/self`, { recursive: true });
+      const { MOUNTED_VF: VF, mountVfDisk } = await import('./lifecycle/mounted.js');
       // mountinfo escapes the newline as \012; the ESC is the kernel's raw byte.
-      fs.writeFileSync(`${h.root}/proc/self/mountinfo`, '40 1 259:8 / /media/u/\u001b]0;x\u0007\\012accelctl:\\040ok rw - vfat /dev/nvme1n1 rw\n');
+      mountVfDisk(h.root, '40 1 259:8 / /media/u/\u001b]0;x\u0007\\012accelctl:\\040ok rw - vfat /dev/nvme1n1 rw\n');
       const err = await runner('bind')(h.ctx, [VF], {}).catch((e) => e);
       expect(err.exitCode).toBe(5);
       noControl(err.message);

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../../src/errors.js';
 import { SriovOutput } from '../../../src/schemas/sriov.js';
 import { makeHarness, type Harness, runner } from './harness.js';
+import { mountVfDisk } from './mounted.js';
 
 const run = runner('sriov');
 
@@ -103,19 +104,8 @@ describe('sriov', () => {
 
 describe('sriov and VFs the host uses', () => {
   const VF = '0000:01:00.1';
-  /** The enabled VF's disk nvme1n1, mounted on /srv (by device number in mountinfo, as the kernel says it). */
-  function vfMounted(h: Harness): void {
-    const vf = fs.realpathSync(`${h.root}/sys/bus/pci/devices/${VF}`);
-    const disk = `${vf}/nvme/nvme1/nvme1n1`;
-    fs.mkdirSync(`${disk}/holders`, { recursive: true });
-    fs.writeFileSync(`${disk}/dev`, '259:8\n');
-    for (const [d, name] of [['sys/class/block', 'nvme1n1'], ['sys/dev/block', '259:8']] as const) {
-      fs.mkdirSync(`${h.root}/${d}`, { recursive: true });
-      fs.symlinkSync(path.relative(`${h.root}/${d}`, disk), `${h.root}/${d}/${name}`);
-    }
-    fs.mkdirSync(`${h.root}/proc/self`, { recursive: true });
-    fs.writeFileSync(`${h.root}/proc/self/mountinfo`, '40 1 259:8 / /srv rw,relatime - ext4 /dev/nvme1n1 rw\n');
-  }
+  /** The enabled VF's disk nvme1n1, mounted on /srv. */
+  const vfMounted = (h: Harness): void => mountVfDisk(h.root, '40 1 259:8 / /srv rw,relatime - ext4 /dev/nvme1n1 rw\n');
 
   it('refuses (exit 5, naming the use) to remove a VF whose disk is mounted, writing nothing; --force removes it', async () => {
     h = makeHarness();
