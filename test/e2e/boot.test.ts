@@ -12,9 +12,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACCELCTL_BIN, bootGuest, octalArg, REPO, sandboxInfo, shq, type Guest, type RunResult } from '../sandbox/guest.js';
-import { guestOut } from './helpers.js';
+import { guestOut, withGuest } from './helpers.js';
 
 const AUTO1 = 'b0070000-0000-4000-8000-000000000001';
 const AUTO2 = 'b0070000-0000-4000-8000-000000000002';
@@ -43,13 +43,9 @@ const readd = (bdf: string): Promise<string> =>
 const driverOf = (bdf: string): Promise<string> => out(`basename "$(readlink /sys/bus/pci/devices/${bdf}/driver)" 2>/dev/null || true`);
 
 describe('boot path: udev starts the auto definitions (host with /lib/modules/<kver>)', () => {
-  beforeAll(async () => {
-    guest = await bootGuest({ name: 'boot', hostModules: true });
+  withGuest({ name: 'boot', hostModules: true }, (g) => {
+    guest = g;
   }, 600_000);
-
-  afterAll(async () => {
-    await guest?.close();
-  }, 60_000);
 
   it('a real /lib/modules/<kver> on the host root does not hide the sandbox modules: VFIO and mtty load', async () => {
     const kver = sandboxInfo().kver;

@@ -5,9 +5,9 @@
 // sriov_drivers_autoprobe, so the kernel's own EROFS), and the undo must bring
 // back both VFs with their override, driver and node owner and mode, the
 // node under whatever group number the kernel gives the new VF.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootGuest, type Guest, type RunResult } from '../sandbox/guest.js';
-import { guestOut } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type Guest, type RunResult } from '../sandbox/guest.js';
+import { guestOut, withGuest } from './helpers.js';
 
 let guest: Guest;
 const NVME = '0000:01:00.0';
@@ -25,13 +25,9 @@ const vfState = () =>
   );
 
 describe('sriov undo on the real kernel', () => {
-  beforeAll(async () => {
-    guest = await bootGuest({ name: 'faithful' });
-  }, 300_000);
-
-  afterAll(async () => {
-    await guest?.close();
-  }, 60_000);
+  withGuest({ name: 'faithful' }, (g) => {
+    guest = g;
+  });
 
   it('a failure after the VFs were destroyed brings them back with override, driver and node owner and mode', async () => {
     expect((await ax(['sriov', NVME, '--vfs', '2'])).code).toBe(0);

@@ -1,8 +1,8 @@
 // The inventory commands on the real 6.1 kernel: what accelctl reports must
 // match what the guest's sysfs says and what mdevctl says about the same host.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootGuest, type Guest } from '../sandbox/guest.js';
-import { guestOut } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Guest } from '../sandbox/guest.js';
+import { guestOut, withGuest } from './helpers.js';
 
 let guest: Guest;
 const U1 = 'e2e00000-0000-4000-8000-000000000001';
@@ -39,15 +39,11 @@ interface Topology {
 }
 
 describe('inventory on the real kernel', () => {
-  beforeAll(async () => {
-    guest = await bootGuest({ name: 'inventory' });
+  withGuest({ name: 'inventory' }, async (g) => {
+    guest = g;
     await out(`echo ${U1} > /sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create`);
     await out(`echo ${U2} > /sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2/create`);
-  }, 300_000);
-
-  afterAll(async () => {
-    await guest?.close();
-  }, 60_000);
+  });
 
   it('types: every parent and type, with the counts sysfs reads', async () => {
     const t = await json<Types>(['types']);

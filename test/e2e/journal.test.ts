@@ -6,9 +6,9 @@
 // in one warning and puts the host back as it was (partitions and definitions,
 // mdevctl reading every definition); the apply after it converges.
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCELCTL_BIN, bootGuest, REPO, shq, type Guest } from '../sandbox/guest.js';
-import { guestOut } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ACCELCTL_BIN, REPO, shq, type Guest } from '../sandbox/guest.js';
+import { guestOut, withGuest } from './helpers.js';
 
 let guest: Guest;
 const A = '6a000000-0000-4000-8000-00000000000a';
@@ -43,13 +43,9 @@ interface Point {
 const journalWarnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('accelctl: warning: journal'));
 
 describe('kill -9 at each step of an apply on the real kernel', () => {
-  beforeAll(async () => {
-    guest = await bootGuest({ name: 'journal' });
-  }, 300_000);
-
-  afterAll(async () => {
-    await guest?.close();
-  }, 60_000);
+  withGuest({ name: 'journal' }, (g) => {
+    guest = g;
+  });
 
   it('the next run puts back partitions and definitions (mdevctl reads them all), the apply after converges', async () => {
     await guestOut(

@@ -2,9 +2,9 @@
 // mtty partitions up to the pool's end, a partition held open by a real VFIO
 // client (the guest's QEMU), bind/unbind of an edu, a NIC in use, --owner,
 // SR-IOV on the NVMe PF, dry runs and the root check.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCELCTL_BIN as BIN, bootGuest, shq, type Guest, type RunResult } from '../sandbox/guest.js';
-import { guestOut } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ACCELCTL_BIN as BIN, shq, type Guest, type RunResult } from '../sandbox/guest.js';
+import { guestOut, withGuest } from './helpers.js';
 
 let guest: Guest;
 const TYPES = '/sys/class/mdev_bus/mtty/mdev_supported_types';
@@ -30,13 +30,9 @@ const state = () =>
   );
 
 describe('lifecycle on the real kernel', () => {
-  beforeAll(async () => {
-    guest = await bootGuest({ name: 'lifecycle' });
-  }, 300_000);
-
-  afterAll(async () => {
-    await guest?.close();
-  }, 60_000);
+  withGuest({ name: 'lifecycle' }, (g) => {
+    guest = g;
+  });
 
   it('create as a non-root user: exit 4 before any write', async () => {
     const r = await ax(['create', '--parent', 'mtty', '--type', 'mtty-1'], { user: 'sandbox' });

@@ -3,9 +3,9 @@
 // definitions, start/stop, apply/assert/export with a real VFIO holder.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCELCTL_BIN, bootGuest, REPO, shq, type Guest, type RunResult } from '../sandbox/guest.js';
-import { guestOut } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ACCELCTL_BIN, REPO, shq, type Guest, type RunResult } from '../sandbox/guest.js';
+import { guestOut, withGuest } from './helpers.js';
 import { recordingScript } from '../helpers/callout.js';
 
 let guest: Guest;
@@ -23,13 +23,9 @@ const writePlan = (file: string, text: string) => out(`cat > ${file} <<'EOF'\n${
 const plan = (partitions: string) => `version: v1\nconfigs:\n  default:\n    - parent: mtty\n      partitions:\n${partitions}`;
 
 describe('definitions and plans on the real kernel, next to mdevctl', () => {
-  beforeAll(async () => {
-    guest = await bootGuest({ name: 'persist' });
-  }, 300_000);
-
-  afterAll(async () => {
-    await guest?.close();
-  }, 60_000);
+  withGuest({ name: 'persist' }, (g) => {
+    guest = g;
+  });
 
   it('define as a non-root user: exit 4, nothing written; assert and list --defined need no root', async () => {
     const r = await ax(['define', '--parent', 'mtty', '--type', 'mtty-1', '--uuid', U1], { user: 'sandbox' });

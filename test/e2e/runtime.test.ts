@@ -6,9 +6,9 @@
 //     at once; the pending write finishes when the holder lets go.
 // (b) SIGINT and SIGTERM in the middle of `create --count 8`: the run is
 //     undone (the mdevs as before), one line says so, exit 130 and 143.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCELCTL_BIN, bootGuest, shq, type Guest } from '../sandbox/guest.js';
-import { guestOut } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ACCELCTL_BIN, shq, type Guest } from '../sandbox/guest.js';
+import { guestOut, withGuest } from './helpers.js';
 
 let guest: Guest;
 const acc = `node ${shq(ACCELCTL_BIN)}`;
@@ -77,14 +77,10 @@ async function heldPartition(tag: string): Promise<{ uuid: string; pid: string }
 }
 
 describe('never hang, never wedge, on the real kernel', () => {
-  beforeAll(async () => {
-    guest = await bootGuest({ name: 'runtime' });
+  withGuest({ name: 'runtime' }, async (g) => {
+    guest = g;
     await out(`cat > /tmp/holder.py <<'EOF'\n${HOLDER}\nEOF\ncat > /tmp/signaller.py <<'EOF'\n${SIGNALLER}\nEOF`);
-  }, 300_000);
-
-  afterAll(async () => {
-    await guest?.close();
-  }, 60_000);
+  });
 
   it('a holder with only a device fd: remove and remove --force return at their bound with exit 5 naming the pending write; the lock is free at once', async () => {
     const a = await heldPartition('a');

@@ -1,8 +1,8 @@
 // Smoke test of the real-kernel sandbox itself: one boot, and the machine
 // shows what docs/kernel.md §5 says the other e2e tests stand on.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { bootGuest, type Guest } from '../sandbox/guest.js';
-import { guestOut } from './helpers.js';
+import { describe, it, expect } from 'vitest';
+import type { Guest } from '../sandbox/guest.js';
+import { guestOut, withGuest } from './helpers.js';
 
 let guest: Guest;
 
@@ -10,13 +10,9 @@ let guest: Guest;
 const out = (script: string): Promise<string> => guestOut(guest, script);
 
 describe('sandbox guest', () => {
-  beforeAll(async () => {
-    guest = await bootGuest({ name: 'smoke' });
-  }, 300_000);
-
-  afterAll(async () => {
-    await guest?.close();
-  }, 60_000);
+  withGuest({ name: 'smoke' }, (g) => {
+    guest = g;
+  });
 
   it('runs the Debian 6.1 kernel', async () => {
     expect(await out('uname -r')).toMatch(/^6\.1\.0-\d+-amd64$/);

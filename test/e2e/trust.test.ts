@@ -6,9 +6,9 @@
 // back and says so) and during `list`, `groups` and `topology` (edu0) gives a
 // clean result, never a hang or a stack. Destructive steps (the unplugs) come
 // last.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCELCTL_BIN, bootGuest, shq, type Guest, type RunResult } from '../sandbox/guest.js';
-import { guestOut } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ACCELCTL_BIN, shq, type Guest, type RunResult } from '../sandbox/guest.js';
+import { guestOut, withGuest } from './helpers.js';
 
 let guest: Guest;
 const acc = `node ${shq(ACCELCTL_BIN)}`;
@@ -34,13 +34,9 @@ async function clear(): Promise<void> {
 }
 
 describe('trust as root on the real kernel', () => {
-  beforeAll(async () => {
-    guest = await bootGuest({ name: 'trust' });
-  }, 300_000);
-
-  afterAll(async () => {
-    await guest?.close();
-  }, 60_000);
+  withGuest({ name: 'trust' }, (g) => {
+    guest = g;
+  });
 
   it('8 concurrent applies of different plans: each succeeds in turn under the lock; the last plan is the host, no double creation, no lost definition', async () => {
     // Eight plans for the same parent, each with its own two UUIDs and persist:
