@@ -76,7 +76,10 @@ type Opts = Given<'modify'>['opts'];
 /** The options of `keys` given on the line, as flags. */
 const given = (opts: Opts, keys: readonly (keyof Opts)[]): string[] =>
   keys
-    .filter((k) => { const v = opts[k]; return v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0); })
+    .filter((k) => {
+      const v = opts[k];
+      return v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
+    })
     .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 
 /** --addattr/--value/--delattr/--index, checked as mdevctl's clap rules and --attr's validation. */
