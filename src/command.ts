@@ -59,7 +59,7 @@ export interface Raw {
   opts: Record<string, unknown>;
 }
 
-// The option types, computed from a descriptor's flags: `-u, --health-max-age <d>` -> `healthMaxAge`.
+// The option types, computed from a descriptor's flags: `--health-max-age <duration>` -> key `healthMaxAge`.
 type Long<F extends string> = F extends `${string}--${infer R}` ? (R extends `${infer N} ${string}` ? N : R) : never;
 type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 /** The attribute name of an option (commander's): `--del-attr <name>` -> `delAttr`, `--no-autoprobe` -> `autoprobe`. */
@@ -90,7 +90,6 @@ export type OptionsOf<L extends readonly OptionSpec[]> = { -readonly [K in Optio
  * (a module augmentation, from each entry's descriptors): a command module
  * names its options `Given<'create'>` without importing the table that loads it.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface CommandOptions {}
 export type CommandName = keyof CommandOptions;
 

@@ -313,7 +313,6 @@ export const TABLE = [
  */
 type OptionsByName = { [E in (typeof TABLE)[number] as E['name']]: OptionsOf<E['options']> };
 declare module '../command.js' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-interface
   interface CommandOptions extends OptionsByName {}
 }
 
