@@ -5,7 +5,7 @@
  * execution. A command gets a Context without a writer; only the plan
  * executor gets one, from here, and in a dry run there is none to give.
  */
-import type { CommandSpec, PartResult, Planned, Raw } from './command.js';
+import { givenOf, type CommandSpec, type PartResult, type Planned, type Raw } from './command.js';
 import type { Context, Outcome } from './context.js';
 import { AccelError, EXIT } from './errors.js';
 import { writeReportFile } from './files.js';
@@ -31,13 +31,15 @@ export interface Interrupts {
 export type Mode = { dryRun: false; kernel: KernelWriter; interrupts?: Interrupts } | { dryRun: true };
 
 export async function invoke(spec: CommandSpec, ctx: Context, raw: Raw, mode: Mode, table: readonly CommandSpec[]): Promise<Outcome> {
+  // Every option parsed once, by the table's parsers; then the command's own rules between them (check).
+  const given = givenOf(spec, raw);
   if (!spec.mutates) {
     const mod = await spec.load();
-    const out = await mod.run(ctx, await mod.parse(raw), table);
+    const out = await mod.run(ctx, mod.check ? await mod.check(given) : given, table);
     return deliverReport(ctx, out, mode);
   }
   const mod = await spec.load();
-  const options = await mod.parse(raw);
+  const options = mod.check ? await mod.check(given) : given;
   if (mode.dryRun) {
     const r = await mod.run(ctx, options);
     return isPlanned(r) ? printPlan(ctx, r) : r;

@@ -7,15 +7,14 @@
  * it (stop, start, define, modify, undefine); a `pre` refusal refuses the
  * whole apply before any write.
  */
-import { planned, type Planned, type Raw } from '../command.js';
+import { planned, type Given, type Planned } from '../command.js';
 import type { Context } from '../context.js';
-import { AccelError, UsageError } from '../errors.js';
+import { AccelError } from '../errors.js';
 import type { PlanError } from '../plan/execute.js';
 import { applyHooks, applySteps, changesOf, checkCapacity, type Change } from '../persist/applyplan.js';
 import { refuseHeldMdevs } from '../host/held.js';
 import { loadPlan, type Desired } from '../persist/planfile.js';
 import { isEmpty, reconcile } from '../persist/reconcile.js';
-import { optString } from '../persist/args.js';
 
 const line = (c: Change): string => `${c.action.padEnd(8)} ${c.uuid}  ${c.parent}  ${c.type}`;
 
@@ -31,10 +30,8 @@ export interface ApplyOptions {
   desired: Desired;
 }
 
-export async function parse({ opts }: Raw): Promise<ApplyOptions> {
-  const file = optString(opts, 'file');
-  if (file === undefined) throw new UsageError('apply needs -f FILE');
-  return { file, desired: await loadPlan(file, optString(opts, 'config')) };
+export async function check({ opts: { file, config } }: Given<'apply'>): Promise<ApplyOptions> {
+  return { file, desired: await loadPlan(file, config) };
 }
 
 export async function run(ctx: Context, { file, desired }: ApplyOptions): Promise<Planned> {

@@ -1,9 +1,8 @@
 /** `assert -f FILE [-c NAME]`: exit 0 when the host matches the plan, 1 listing each difference. No root needed. */
 import type { z } from 'zod';
-import type { Raw } from '../command.js';
+import type { Given } from '../command.js';
 import type { Context, Outcome } from '../context.js';
-import { EXIT, UsageError } from '../errors.js';
-import { optString } from '../persist/args.js';
+import { EXIT } from '../errors.js';
 import { loadPlan, type Desired } from '../persist/planfile.js';
 import { reconcile, type ParentDiff } from '../persist/reconcile.js';
 import type { AssertOutput } from '../schemas/plan.js';
@@ -36,10 +35,8 @@ export interface AssertOptions {
   desired: Desired;
 }
 
-export async function parse({ opts }: Raw): Promise<AssertOptions> {
-  const file = optString(opts, 'file');
-  if (file === undefined) throw new UsageError('assert needs -f FILE');
-  return { file, desired: await loadPlan(file, optString(opts, 'config')) };
+export async function check({ opts: { file, config } }: Given<'assert'>): Promise<AssertOptions> {
+  return { file, desired: await loadPlan(file, config) };
 }
 
 export async function run(ctx: Context, { file, desired }: AssertOptions): Promise<Outcome> {

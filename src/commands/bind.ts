@@ -6,7 +6,7 @@
  * binding (/etc/accelctl/bindings/<addr>) so udev brings it back whenever the
  * function is added again (a reboot): src/persist/bindings.ts.
  */
-import { planned, type Planned, type Raw } from '../command.js';
+import { planned, type Given, type Planned } from '../command.js';
 import type { Context } from '../context.js';
 import { BusyError, UsageError } from '../errors.js';
 import { resolveOwner } from '../host/accounts.js';
@@ -18,7 +18,6 @@ import { hasBinding, saveBindingSteps } from '../persist/bindings.js';
 import { refuseHeld } from '../host/held.js';
 import { blocker, readGroup } from '../sysfs/iommu.js';
 import { readPciSync, type PciFunction } from '../sysfs/pci.js';
-import { checkDriver } from '../validate.js';
 import { vfioNode, type Env } from '../env.js';
 
 /** The other members of the function's group that keep host drivers (bridges aside). */
@@ -44,17 +43,9 @@ export interface BindOptions {
   persist: boolean;
 }
 
-export function parse({ args, opts }: Raw): BindOptions {
-  const driver = checkDriver(typeof opts.driver === 'string' ? opts.driver : 'vfio-pci');
+export function check({ args, opts }: Given<'bind'>): BindOptions {
   if (args.length !== 1) throw new UsageError('bind takes one device');
-  return {
-    device: args[0]!,
-    driver,
-    owner: typeof opts.owner === 'string' ? opts.owner : undefined,
-    force: opts.force === true,
-    group: opts.group === true,
-    persist: opts.persist === true,
-  };
+  return { device: args[0]!, ...opts };
 }
 
 export async function run(ctx: Context, o: BindOptions): Promise<Planned> {

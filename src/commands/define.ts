@@ -6,35 +6,36 @@
  * warns (it may come later); a type it does not have is an error.
  */
 import { randomUUID } from 'node:crypto';
-import { planned, type Planned, type Raw } from '../command.js';
+import { planned, type Given, type Planned } from '../command.js';
 import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
 import { typeIn } from '../plan/mdev.js';
-import { attrsOf, optString, parentName } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { defineSteps } from '../persist/steps.js';
 import { definitionHook, definitionPath, findDefinitions, serializeDefinition, type Attr, type Definition } from '../persist/store.js';
 import { readMdev, readParentSync } from '../sysfs/mdev.js';
-import { checkName, checkUuid } from '../validate.js';
 import { readJsonfile, type FromFile } from '../persist/jsonfile.js';
 
 type Named = { parent: string; type: string } | null;
 
-async function jsonfile(opts: Record<string, unknown>): Promise<FromFile | null> {
-  const file = optString(opts, 'jsonfile');
+type Opts = Given<'define'>['opts'];
+
+async function jsonfile(opts: Opts): Promise<FromFile | null> {
+  const file = opts.jsonfile;
   if (file === undefined) return null;
-  const extra = (['type', 'auto', 'attr'] as const).filter((k) => opts[k] !== undefined).map((k) => `--${k}`);
+  const given = { type: opts.type !== undefined, auto: opts.auto, attr: opts.attr.length > 0 };
+  const extra = (['type', 'auto', 'attr'] as const).filter((k) => given[k]).map((k) => `--${k}`);
   if (extra.length > 0) throw new UsageError(`--jsonfile gives the type, start mode and attributes: not with ${extra.join(' ')}`);
   return readJsonfile(file);
 }
 
 /** --parent and --type, checked before the root check and the lock; null for `define --uuid U` alone. */
-function named(opts: Record<string, unknown>, file: FromFile | null): Named {
-  const p = optString(opts, 'parent');
-  const t = file?.type ?? optString(opts, 'type');
+function named(opts: Opts, file: FromFile | null): Named {
+  const p = opts.parent;
+  const t = file?.type ?? opts.type;
   if (p === undefined && (t === undefined || file !== null) && opts.uuid !== undefined) return null;
   if (p === undefined || t === undefined) throw new UsageError('define needs --parent and --type (or --uuid of a live partition alone)');
-  return { parent: parentName(p), type: checkName(t, 'type') };
+  return { parent: p, type: t };
 }
 
 async function target(ctx: Context, n: Named, uuid: string): Promise<{ parent: string; type: string }> {
@@ -61,11 +62,11 @@ export interface DefineOptions {
   fileType?: string | undefined;
 }
 
-export async function parse({ opts }: Raw): Promise<DefineOptions> {
-  const uuid = opts.uuid === undefined ? randomUUID() : checkUuid(String(opts.uuid));
+export async function check({ opts }: Given<'define'>): Promise<DefineOptions> {
+  const uuid = opts.uuid ?? randomUUID();
   const file = await jsonfile(opts);
-  const attrs = file?.attrs ?? attrsOf(opts);
-  const start = file?.start ?? (opts.auto === true ? 'auto' : 'manual');
+  const attrs = file?.attrs ?? opts.attr;
+  const start = file?.start ?? (opts.auto ? 'auto' : 'manual');
   return { uuid, attrs, start, named: named(opts, file), fileType: file?.type };
 }
 

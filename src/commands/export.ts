@@ -13,12 +13,10 @@
  * definitions alone.
  */
 import { stringify } from 'yaml';
-import type { Raw } from '../command.js';
+import type { Given } from '../command.js';
 import type { Context, Outcome } from '../context.js';
-import { optString } from '../persist/args.js';
 import { listDefinitions, type Attr, type Definition } from '../persist/store.js';
 import { listMdevs, parentNames } from '../sysfs/mdev.js';
-import { checkName } from '../validate.js';
 
 interface Entry {
   type: string;
@@ -58,17 +56,9 @@ function entries(rows: Row[], counts: boolean): Entry[] {
   });
 }
 
-export interface ExportOptions {
-  config: string;
-  output: 'yaml' | 'json';
-  counts: boolean;
-}
+export type ExportOptions = Given<'export'>['opts'];
 
-export const parse = ({ opts }: Raw): ExportOptions => ({
-  config: checkName(optString(opts, 'config') ?? 'default', 'config name'),
-  output: opts.output === 'json' ? 'json' : 'yaml',
-  counts: opts.counts === true,
-});
+export const check = ({ opts }: Given<'export'>): ExportOptions => opts;
 
 const fitsPlan = (d: Definition): boolean => new Set(d.attrs.map((a) => a.name)).size === d.attrs.length;
 

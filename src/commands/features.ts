@@ -7,13 +7,12 @@
  * timer that rewrites it. Like `health --output`, a report file: it changes
  * no kernel state, so it is not a plan; the entry writes it (not in a dry run).
  */
-import type { Raw } from '../command.js';
+import type { Given } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { errnoName, FailedError, fromErrno, NotFoundError, UsageError } from '../errors.js';
 import { readFileSync, statSync } from 'node:fs';
-import { DEFAULT_FILE, DEFAULT_HEALTH_MAX_AGE_S, featuresOf, healthLabels, parseExpiry, parseLabel, readInventory, renderFeatureFile, rfc3339, type Feature } from '../nfd/features.js';
+import { DEFAULT_FILE, featuresOf, healthLabels, readInventory, renderFeatureFile, rfc3339, type Feature } from '../nfd/features.js';
 import { VERSION } from '../globals.js';
-import { checkOutputPath, parseDurationMs } from '../validate.js';
 
 export interface FeaturesOptions {
   /** Seconds until the labels expire; null: no +expiry-time directive. */
@@ -26,19 +25,13 @@ export interface FeaturesOptions {
   healthMaxAgeS: number;
 }
 
-export const parse = ({ opts }: Raw): FeaturesOptions => ({
-  expirySeconds: parseExpiry(typeof opts.expiry === 'string' ? opts.expiry : '1h'),
-  labels: ((opts.label as string[] | undefined) ?? []).map(parseLabel),
-  output: typeof opts.output === 'string' ? checkOutputPath(opts.output) : undefined,
-  health: typeof opts.health === 'string' ? checkOutputPath(opts.health, '--health') : undefined,
-  healthMaxAgeS: typeof opts.healthMaxAge === 'string' ? maxAge(opts.healthMaxAge) : DEFAULT_HEALTH_MAX_AGE_S,
+export const check = ({ opts }: Given<'features'>): FeaturesOptions => ({
+  expirySeconds: opts.expiry,
+  labels: opts.label,
+  output: opts.output,
+  health: opts.health,
+  healthMaxAgeS: opts.healthMaxAge,
 });
-
-function maxAge(spec: string): number {
-  const ms = parseDurationMs(spec);
-  if (ms === null || ms <= 0) throw new UsageError(`--health-max-age ${JSON.stringify(spec)}: expected a duration such as 6h, 1d or 90m`);
-  return ms / 1000;
-}
 
 /** The labels of the health report at `file`: exit 3 when it is not there, 1 when it is not a health report. */
 function healthOf(file: string, maxAgeS: number): Feature[] {

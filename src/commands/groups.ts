@@ -1,6 +1,6 @@
 /** `groups [GROUP]`: IOMMU groups, members, drivers, VFIO viability, isolation and holders. */
 import type { z } from 'zod';
-import type { Raw } from '../command.js';
+import type { Given } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
@@ -22,7 +22,7 @@ export function parseGroupArg(value: string): number {
 }
 
 /** The group asked for; undefined: every group. */
-export const parse = ({ args }: Raw): number | undefined => (args[0] === undefined ? undefined : parseGroupArg(args[0]));
+export const check = ({ args }: Given<'groups'>): number | undefined => (args[0] === undefined ? undefined : parseGroupArg(args[0]));
 
 async function select(ctx: Context, id: number | undefined): Promise<IommuGroup[]> {
   if (id === undefined) return listGroups(ctx.env);

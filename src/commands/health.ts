@@ -12,12 +12,11 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Raw } from '../command.js';
+import type { Given } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import type { Env } from '../env.js';
 import { AccelError, BusyError, EXIT, FailedError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
-import { parseFormat, parseTimeoutMs } from '../selftest/options.js';
 import { REPORTERS } from '../selftest/report/index.js';
 import { queuesByKey, runBounded, SharedClaims } from '../selftest/pool.js';
 import { selftestDevice, type SelftestOptions } from '../selftest/run.js';
@@ -31,7 +30,6 @@ import { resolveVfioDevice } from '../vfio/open.js';
 import { DeviceRemovedError } from '../vfio/request.js';
 import type { Sys } from '../vfio/sys.js';
 import type { VfioIo } from '../vfio/io.js';
-import { checkInt, checkOutputPath } from '../validate.js';
 
 /**
  * Tests at a time by default: one per CPU, at most 4. A quick test is mostly
@@ -69,14 +67,14 @@ export interface HealthOptions {
   jobs: number;
 }
 
-export const parse = ({ args, opts }: Raw): HealthOptions => ({
-  format: parseFormat(opts.format, opts.json === true),
-  timeoutMs: parseTimeoutMs(opts.timeout),
-  output: typeof opts.output === 'string' ? checkOutputPath(opts.output) : undefined,
+export const check = ({ args, opts }: Given<'health'>): HealthOptions => ({
+  format: opts.format,
+  timeoutMs: opts.timeout,
+  output: opts.output,
   devices: args,
-  allowNone: opts.allowNone === true,
-  expect: opts.expect === undefined ? null : checkInt(String(opts.expect), '--expect', 0, 100_000),
-  jobs: opts.jobs === undefined ? DEFAULT_JOBS : checkInt(String(opts.jobs), '--jobs', 1, 256),
+  allowNone: opts.allowNone,
+  expect: opts.expect ?? null,
+  jobs: opts.jobs ?? DEFAULT_JOBS,
 });
 
 /** The count of devices the options accept; throws FailedError (exit 1) naming what was found otherwise. */

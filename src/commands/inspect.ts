@@ -1,5 +1,5 @@
 /** `inspect DEVICE`: the VFIO view of one device (docs/cli.md). Opens it read-only in effect: nothing is written. */
-import type { Raw } from '../command.js';
+import type { Given } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import type { InspectDevice, InspectDocument } from '../schemas/inspect.js';
 import { nativeSys } from '../vfio/ffi.js';
@@ -21,7 +21,7 @@ export async function inspect(ctx: Context, arg: string, sys: Sys): Promise<Insp
 
 /** `run` with the VFIO system calls given: tests hand in a fake. */
 /** The device named. */
-export const parse = ({ args }: Raw): string => args[0]!;
+export const check = ({ args }: Given<'inspect'>): string => args[0]!;
 
 export async function runWith(ctx: Context, name: string, sys: Sys = nativeSys()): Promise<Outcome> {
   const device = await inspect(ctx, name, sys);

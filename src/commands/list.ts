@@ -5,7 +5,7 @@
  * definition changed since its partition started (modify) is marked pending.
  * `-d --dumpjson` prints the definitions as mdevctl's `list -d --dumpjson` does.
  */
-import type { Raw } from '../command.js';
+import type { Given } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
@@ -15,39 +15,18 @@ import { findHoldersSync, holderCell, HolderMap, HOLDERS_PARTIAL } from '../sysf
 import { listMdevs, parentNames, readMdev, readParentSync, type Mdev } from '../sysfs/mdev.js';
 import { resolveParent } from '../sysfs/resolve.js';
 import { didYouMean } from '../sysfs/suggest.js';
-import { checkUuid } from '../validate.js';
 import { UsageError } from '../errors.js';
 import { serializeDefinition } from '../persist/store.js';
 import { markDefined, withDefinitions } from '../persist/listing.js';
-import { optString, parentName } from '../persist/args.js';
 import { vfioNode } from '../env.js';
 
-export interface ListOptions {
-  parent: string | undefined;
-  uuid: string | undefined;
-  defined: boolean;
-  all: boolean;
-  dumpjson: boolean;
-}
+export type ListOptions = Given<'list'>['opts'];
 
-/** Every argument checked before anything is read; the same checks for live partitions and definitions. */
-export function parse({ opts }: Raw): ListOptions {
-  const uuid = optString(opts, 'uuid');
-  const parent = optString(opts, 'parent');
-  return {
-    uuid: uuid === undefined ? undefined : checkUuid(uuid),
-    parent: parent === undefined ? undefined : parentName(parent),
-    defined: opts.defined === true,
-    all: opts.all === true,
-    dumpjson: dumpjson(opts),
-  };
-}
-
-function dumpjson(opts: Record<string, unknown>): boolean {
-  if (opts.dumpjson !== true) return false;
-  if (opts.defined !== true) throw new UsageError('--dumpjson prints definitions in mdevctl\'s format: give it with --defined (-d)');
-  if (opts.json === true) throw new UsageError('--dumpjson and --json are two different JSON formats: pick one');
-  return true;
+/** --dumpjson's rules (the table parsed --parent and --uuid, the same for live partitions and definitions). */
+export function check({ opts, globals }: Given<'list'>): ListOptions {
+  if (opts.dumpjson && !opts.defined) throw new UsageError('--dumpjson prints definitions in mdevctl\'s format: give it with --defined (-d)');
+  if (opts.dumpjson && globals.json) throw new UsageError('--dumpjson and --json are two different JSON formats: pick one');
+  return opts;
 }
 
 /**

@@ -15,18 +15,18 @@
  * running devices (`--live`, `--defined`) needs its versioned callouts, which
  * accelctl does not speak (docs/cli.md).
  */
-import { planned, type Planned, type Raw } from '../command.js';
+import { planned, type Given, type Planned } from '../command.js';
 import type { Context } from '../context.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { typeIn } from '../plan/mdev.js';
-import { attrsOf, delAttrsOf, oneUuid, optString, optParent } from '../persist/args.js';
+import { oneUuid } from '../persist/args.js';
 import { readJsonfile, type FromFile } from '../persist/jsonfile.js';
 import { definitionRow } from '../persist/rows.js';
 import { definitionOrThrow } from '../persist/select.js';
 import { defineSteps } from '../persist/steps.js';
 import { definitionHook, type Attr, type Definition } from '../persist/store.js';
 import { readParentSync } from '../sysfs/mdev.js';
-import { attrValueProblem, checkAttrName, checkInt, checkName } from '../validate.js';
+import { attrValueProblem } from '../validate.js';
 
 function withAttrs(list: Attr[], set: Attr[], del: string[]): Attr[] {
   let out = list.filter((a) => !del.includes(a.name));
@@ -71,39 +71,38 @@ export interface ModifyOptions {
   file: FromFile | null;
 }
 
-const given = (opts: Record<string, unknown>, keys: readonly string[]): string[] =>
-  keys.filter((k) => opts[k] !== undefined && opts[k] !== false).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+type Opts = Given<'modify'>['opts'];
+
+/** The options of `keys` given on the line, as flags. */
+const given = (opts: Opts, keys: readonly (keyof Opts)[]): string[] =>
+  keys
+    .filter((k) => {
+      const v = opts[k];
+      return v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
+    })
+    .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 
 /** --addattr/--value/--delattr/--index, checked as mdevctl's clap rules and --attr's validation. */
-function indexEdit(opts: Record<string, unknown>): IndexEdit | null {
-  const name = optString(opts, 'addattr');
-  const value = optString(opts, 'value');
-  const del = opts.delattr === true;
-  const rawIndex = optString(opts, 'index');
+function indexEdit(opts: Opts): IndexEdit | null {
+  const { addattr: name, value, delattr: del, index } = opts;
   if (name !== undefined && del) throw new UsageError('--addattr and --delattr contradict each other');
   if (value !== undefined && name === undefined) throw new UsageError('--value goes with --addattr NAME');
   if (name !== undefined && value === undefined) throw new UsageError(`--addattr ${name} needs --value`);
-  if (rawIndex !== undefined && name === undefined && !del) throw new UsageError('--index goes with --addattr or --delattr');
-  const index = rawIndex === undefined ? undefined : checkInt(rawIndex, '--index', 0, 2 ** 32 - 1);
-  if (name !== undefined) {
-    const n = checkAttrName(name);
-    const problem = attrValueProblem(value!);
-    if (problem !== null) throw new UsageError(`invalid --value for ${n}: ${problem}`);
-    return { op: 'add', attr: { name: n, value: value! }, index };
+  if (index !== undefined && name === undefined && !del) throw new UsageError('--index goes with --addattr or --delattr');
+  if (name !== undefined && value !== undefined) {
+    // --value's check names its attribute: a rule between the two options.
+    const problem = attrValueProblem(value);
+    if (problem !== null) throw new UsageError(`invalid --value for ${name}: ${problem}`);
+    return { op: 'add', attr: { name, value }, index };
   }
   return del ? { op: 'del', index } : null;
 }
 
-export async function parse({ args, opts }: Raw): Promise<ModifyOptions> {
-  const uuid = oneUuid('modify', args, opts, true)!;
-  const parent = optParent(opts);
-  const t = optString(opts, 'type');
-  const type = t === undefined ? undefined : checkName(t, 'type');
-  if (opts.auto === true && opts.manual === true) throw new UsageError('--auto and --manual contradict each other');
-  const set = attrsOf(opts);
-  const del = delAttrsOf(opts);
+export async function check({ args, opts }: Given<'modify'>): Promise<ModifyOptions> {
+  const uuid = oneUuid('modify', args, opts.uuid, true)!;
+  const { parent, type, attr: set, delAttr: del, jsonfile } = opts;
+  if (opts.auto && opts.manual) throw new UsageError('--auto and --manual contradict each other');
   const index = indexEdit(opts);
-  const jsonfile = optString(opts, 'jsonfile');
   if (jsonfile !== undefined) {
     const others = given(opts, ['type', 'auto', 'manual', 'attr', 'delAttr', 'addattr', 'value', 'delattr', 'index']);
     if (others.length > 0) throw new UsageError(`--jsonfile gives the type, start mode and attributes: not with ${others.join(' ')}`);
@@ -111,11 +110,11 @@ export async function parse({ args, opts }: Raw): Promise<ModifyOptions> {
   if (index !== null && (set.length > 0 || del.length > 0)) {
     throw new UsageError('--addattr/--delattr edit the attribute list by position, --attr/--del-attr by name: give one kind');
   }
-  if (type === undefined && opts.auto !== true && opts.manual !== true && set.length === 0 && del.length === 0 && index === null && jsonfile === undefined) {
+  if (type === undefined && !opts.auto && !opts.manual && set.length === 0 && del.length === 0 && index === null && jsonfile === undefined) {
     throw new UsageError('modify needs at least one of --type, --auto, --manual, --attr, --del-attr, --addattr, --delattr, --jsonfile');
   }
   const file = jsonfile === undefined ? null : await readJsonfile(jsonfile);
-  return { uuid, parent, type, start: opts.auto === true ? 'auto' : opts.manual === true ? 'manual' : undefined, set, del, index, file };
+  return { uuid, parent, type, start: opts.auto ? 'auto' : opts.manual ? 'manual' : undefined, set, del, index, file };
 }
 
 export async function run(ctx: Context, { uuid, parent, type: askedType, start: asked, set, del, index, file }: ModifyOptions): Promise<Planned> {

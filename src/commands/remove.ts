@@ -6,7 +6,7 @@
  * the executor's bounded path (ACCELCTL_REMOVE_TIMEOUT, read by main): one still
  * pending then stops the run, the ones done are recreated, exit 5.
  */
-import { planned, type Planned, type Raw } from '../command.js';
+import { planned, type Given, type Planned } from '../command.js';
 import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError, type AccelError } from '../errors.js';
 import type { PlanError } from '../plan/execute.js';
@@ -24,9 +24,9 @@ export interface RemoveOptions {
   force: boolean;
 }
 
-export function parse({ args, opts }: Raw): RemoveOptions {
+export function check({ args, opts }: Given<'remove'>): RemoveOptions {
   if (args.length === 0) throw new UsageError('remove needs at least one UUID');
-  return { uuids: [...new Set(args.map((a) => checkUuid(a)))], force: opts.force === true };
+  return { uuids: [...new Set(args.map((a) => checkUuid(a)))], force: opts.force };
 }
 
 export async function run(ctx: Context, { uuids, force }: RemoveOptions): Promise<Planned> {

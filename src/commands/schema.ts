@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Context, Outcome } from '../context.js';
 import { UsageError } from '../errors.js';
 import { schemaRegistry } from '../schemas/index.js';
-import type { CommandSpec, Raw } from '../command.js';
+import type { CommandSpec, Given } from '../command.js';
 import { didYouMean } from '../sysfs/suggest.js';
 
 async function jsonSchema(SCHEMAS: ReturnType<typeof schemaRegistry>, name: string): Promise<unknown> {
@@ -16,7 +16,7 @@ async function jsonSchema(SCHEMAS: ReturnType<typeof schemaRegistry>, name: stri
 }
 
 /** The command whose schema is asked for; undefined: every command's. */
-export const parse = ({ args }: Raw): string | undefined => args[0];
+export const check = ({ args }: Given<'schema'>): string | undefined => args[0];
 
 export async function run(_ctx: Context, name: string | undefined, table: readonly CommandSpec[]): Promise<Outcome> {
   const SCHEMAS = schemaRegistry(table);

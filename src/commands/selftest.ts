@@ -1,9 +1,8 @@
 /** `selftest DEVICE`: exercise one device through VFIO (docs/cli.md). Exit 1 when a step fails. */
-import type { Raw } from '../command.js';
+import type { Given } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { EXIT } from '../errors.js';
 import { makeStyle } from '../render/style.js';
-import { parseFormat, parseIterations, parseTimeoutMs } from '../selftest/options.js';
 import { REPORTERS } from '../selftest/report/index.js';
 import { selftestDevice } from '../selftest/run.js';
 import type { SelftestReport } from '../selftest/types.js';
@@ -20,11 +19,11 @@ export interface SelftestOptions {
   timeoutMs: number;
 }
 
-export const parse = ({ args, opts }: Raw): SelftestOptions => ({
-  format: parseFormat(opts.format, opts.json === true),
-  profile: typeof opts.profile === 'string' ? opts.profile : 'auto',
-  iterations: parseIterations(opts.iterations),
-  timeoutMs: parseTimeoutMs(opts.timeout),
+export const check = ({ args, opts }: Given<'selftest'>): SelftestOptions => ({
+  format: opts.format,
+  profile: opts.profile,
+  iterations: opts.iterations,
+  timeoutMs: opts.timeout,
   device: args[0]!,
 });
 

@@ -3,7 +3,7 @@
  * VF count and list its VFs. Changing a non-zero count removes every VF first:
  * one the host uses (as bind checks a PF) is refused unless --force.
  */
-import { planned, type Planned, type Raw } from '../command.js';
+import { planned, type Given, type Planned } from '../command.js';
 import type { Context } from '../context.js';
 import { BusyError, NotFoundError, UsageError } from '../errors.js';
 import { pciFunction } from '../sysfs/device.js';
@@ -15,7 +15,6 @@ import { renderTable, footer, withFooter } from '../render/table.js';
 import { existsSync } from '../sysfs/attr.js';
 import { findHoldersSync } from '../sysfs/holders.js';
 import { pciDir, readPciSync, type PciFunction } from '../sysfs/pci.js';
-import { checkInt } from '../validate.js';
 import type { z } from 'zod';
 import type { VirtualFunction } from '../schemas/sriov.js';
 import { vfioNode } from '../env.js';
@@ -62,11 +61,9 @@ export interface SriovOptions {
   force: boolean;
 }
 
-export function parse({ args, opts }: Raw): SriovOptions {
+export function check({ args, opts }: Given<'sriov'>): SriovOptions {
   if (args.length !== 1) throw new UsageError('sriov takes one device (the PF)');
-  if (opts.vfs === undefined) throw new UsageError('sriov needs --vfs N');
-  const vfs = checkInt(String(opts.vfs), '--vfs', 0, 65535);
-  return { device: args[0]!, vfs, autoprobe: typeof opts.autoprobe === 'boolean' ? opts.autoprobe : null, force: opts.force === true };
+  return { device: args[0]!, vfs: opts.vfs, autoprobe: opts.autoprobe ?? null, force: opts.force };
 }
 
 export async function run(ctx: Context, { device, vfs, autoprobe, force }: SriovOptions): Promise<Planned> {

@@ -10,15 +10,14 @@
  * added, so a binding and its owner come back after a reboot (driverctl's job).
  */
 import { randomUUID } from 'node:crypto';
-import { planned, type PartResult, type Planned, type Raw } from '../command.js';
+import { planned, type Given, type PartResult, type Planned } from '../command.js';
 import type { Context } from '../context.js';
 import { AccelError, BusyError, EXIT, NotFoundError, UsageError, type ExitCode } from '../errors.js';
 import { createdPartitions, planCreate, type CreatedPartition, type CreatePlan, type CreateRequest } from '../plan/mdev.js';
-import { attrsOf, oneUuid, optString, optParent } from '../persist/args.js';
+import { oneUuid } from '../persist/args.js';
 import { oneDefinition } from '../persist/select.js';
 import { definitionHook, listDefinitions, type Attr, type Definition } from '../persist/store.js';
 import { parentNames } from '../sysfs/mdev.js';
-import { checkBdf, checkName } from '../validate.js';
 import { vfioNode } from '../env.js';
 import { resolveOwner } from '../host/accounts.js';
 import { refuseHeld } from '../host/held.js';
@@ -37,27 +36,27 @@ interface StartArgs {
 export type StartOptions = ({ auto: false } & StartArgs) | { auto: true; parent: string | undefined; device?: undefined } | { auto: true; device: string; parent?: undefined };
 
 /** Every argument checked before the root check and the lock, so bad input is exit 2 for anyone. */
-export function parse({ args, opts }: Raw): StartOptions {
-  const device = optString(opts, 'device');
-  if (opts.auto === true) {
-    const extra = ['type', 'uuid', 'attr'].filter((k) => opts[k] !== undefined).map((k) => `--${k}`);
+export function check({ args, opts }: Given<'start'>): StartOptions {
+  const { device } = opts;
+  if (opts.auto) {
+    const given = { type: opts.type !== undefined, uuid: opts.uuid !== undefined, attr: opts.attr.length > 0 };
+    const extra = (['type', 'uuid', 'attr'] as const).filter((k) => given[k]).map((k) => `--${k}`);
     if (args.length > 0 || extra.length > 0) {
       throw new UsageError(`start --auto starts the saved auto definitions and takes only --parent or --device (got ${[...args, ...extra].join(' ')})`);
     }
     if (device !== undefined) {
       if (opts.parent !== undefined) throw new UsageError('start --auto takes --parent (definitions) or --device (a persisted binding), not both');
-      return { auto: true, device: checkBdf(device) };
+      return { auto: true, device };
     }
-    return { auto: true, parent: optParent(opts) };
+    return { auto: true, parent: opts.parent };
   }
   if (device !== undefined) throw new UsageError('start --device applies a persisted binding and needs --auto', 'accelctl start --auto --device ADDR');
-  const t = optString(opts, 'type');
   return {
     auto: false,
-    uuid: oneUuid('start', args, opts, false),
-    parent: optParent(opts),
-    type: t === undefined ? undefined : checkName(t, 'type'),
-    extra: attrsOf(opts),
+    uuid: oneUuid('start', args, opts.uuid, false),
+    parent: opts.parent,
+    type: opts.type,
+    extra: opts.attr,
   };
 }
 

@@ -3,7 +3,7 @@
  * one a process holds open, naming it (the kernel's remove would block).
  * Not running but defined: nothing to do.
  */
-import { planned, type Planned, type Raw } from '../command.js';
+import { planned, type Given, type Planned } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { removeSteps } from '../plan/mdev.js';
@@ -12,7 +12,7 @@ import { refuseHeldMdevs } from '../host/held.js';
 import { definitionHook, findDefinitions } from '../persist/store.js';
 import { readMdev } from '../sysfs/mdev.js';
 
-export const parse = ({ args, opts }: Raw): string => oneUuid('stop', args, opts, true)!;
+export const check = ({ args, opts }: Given<'stop'>): string => oneUuid('stop', args, opts.uuid, true)!;
 
 export async function run(ctx: Context, uuid: string): Promise<Planned | Outcome> {
   const { env } = ctx;

@@ -3,7 +3,7 @@
  * accelerator-like devices under each; `--near-*` ranks them by distance.
  */
 import type { z } from 'zod';
-import type { Raw } from '../command.js';
+import type { Given } from '../command.js';
 import type { Context, Outcome } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { makeStyle, type Style } from '../render/style.js';
@@ -14,7 +14,6 @@ import { describeHolders, findHoldersSync, type HolderMap } from '../sysfs/holde
 import { listMdevs, parentNames, readParentSync } from '../sysfs/mdev.js';
 import { distance, listNodesSync, nodeOfCpu, type NumaNode } from '../sysfs/numa.js';
 import { classCode, listPci, type PciFunction } from '../sysfs/pci.js';
-import { checkInt } from '../validate.js';
 
 export type TopologyJson = z.infer<typeof TopologyOutput>;
 export type TopologyDevice = TopologyJson['unattached'][number];
@@ -129,17 +128,10 @@ function virtualRows(ctx: Context, pciNames: Set<string>, parts: Partitions): To
     }));
 }
 
-export interface TopologyOptions {
-  nearNode: number | undefined;
-  nearCpu: number | undefined;
-  all: boolean;
-}
+/** The options as the table parsed them. */
+export type TopologyOptions = Given<'topology'>['opts'];
 
-export const parse = ({ opts }: Raw): TopologyOptions => ({
-  nearNode: opts.nearNode === undefined ? undefined : checkInt(String(opts.nearNode), '--near-node'),
-  nearCpu: opts.nearCpu === undefined ? undefined : checkInt(String(opts.nearCpu), '--near-cpu'),
-  all: opts.all === true,
-});
+export const check = ({ opts }: Given<'topology'>): TopologyOptions => opts;
 
 function nearNode(nodes: NumaNode[], opts: TopologyOptions): number | null {
   const ids = nodes.map((n) => n.id).join(', ') || 'none';

@@ -1,8 +1,7 @@
 /** `types [--parent P] [--type T]`: mdev types per parent with availability. */
 import type { z } from 'zod';
-import type { Raw } from '../command.js';
+import type { Given } from '../command.js';
 import type { Context, Outcome } from '../context.js';
-import { optString } from '../persist/args.js';
 import { NotFoundError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
 import { footer, renderTable, withFooter } from '../render/table.js';
@@ -10,16 +9,10 @@ import type { TypesOutput } from '../schemas/types.js';
 import { listParents, type MdevParent, type MdevType } from '../sysfs/mdev.js';
 import { resolveParent, resolveType } from '../sysfs/resolve.js';
 import { didYouMean } from '../sysfs/suggest.js';
-import { checkName } from '../validate.js';
 
 export type TypesJson = z.infer<typeof TypesOutput>;
 
-export interface TypesOptions {
-  parent: string | undefined;
-  type: string | undefined;
-}
-
-export const parse = ({ opts }: Raw): TypesOptions => ({ parent: optString(opts, 'parent'), type: optString(opts, 'type') });
+type TypesOptions = Given<'types'>['opts'];
 
 async function select(ctx: Context, { parent: parentOpt, type: typeOpt }: TypesOptions): Promise<MdevParent[]> {
   if (parentOpt !== undefined) {
@@ -29,7 +22,7 @@ async function select(ctx: Context, { parent: parentOpt, type: typeOpt }: TypesO
   }
   const parents = listParents(ctx.env);
   if (typeOpt === undefined) return parents;
-  const id = checkName(typeOpt, 'type');
+  const id = typeOpt;
   const matching = parents
     .map((p) => ({ ...p, types: p.types.filter((t) => t.id === id) }))
     .filter((p) => p.types.length > 0);
@@ -63,7 +56,7 @@ function render(ctx: Context, parents: MdevParent[]): string {
   return withFooter(table, footer(rows.length, 'type', style, parentsNote), ctx.quiet);
 }
 
-export async function run(ctx: Context, opts: TypesOptions): Promise<Outcome> {
+export async function run(ctx: Context, { opts }: Given<'types'>): Promise<Outcome> {
   const parents = await select(ctx, opts);
   const json: TypesJson = { schemaVersion: 1, parents };
   return ctx.json ? { json } : { text: render(ctx, parents) };

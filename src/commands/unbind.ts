@@ -5,14 +5,14 @@
  * A persisted binding (`bind --persist`) is forgotten: its file is deleted,
  * so the function stays on its host driver when it is added again.
  */
-import { planned, type Planned, type Raw } from '../command.js';
+import { planned, type Given, type Planned } from '../command.js';
 import type { Context } from '../context.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { pciFunction } from '../sysfs/device.js';
 import { readMemory } from '../host/memory.js';
 import { currentDriver, forgetStep, isVfioDriver, releaseSteps, requireDriver } from '../plan/pci.js';
 import { refuseHeld } from '../host/held.js';
-import { BDF_RE, checkDriver, SHORT_BDF_RE } from '../validate.js';
+import { BDF_RE, SHORT_BDF_RE } from '../validate.js';
 import type { PciFunction } from '../sysfs/pci.js';
 import { forgetBindingSteps } from '../persist/bindings.js';
 
@@ -22,10 +22,9 @@ export interface UnbindOptions {
   driver: string | null;
 }
 
-export function parse({ args, opts }: Raw): UnbindOptions {
-  const driver = typeof opts.driver === 'string' ? checkDriver(opts.driver) : null;
+export function check({ args, opts }: Given<'unbind'>): UnbindOptions {
   if (args.length !== 1) throw new UsageError('unbind takes one device');
-  return { device: args[0]!, driver };
+  return { device: args[0]!, driver: opts.driver ?? null };
 }
 
 export async function run(ctx: Context, { device, driver: asked }: UnbindOptions): Promise<Planned> {

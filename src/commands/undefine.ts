@@ -1,7 +1,7 @@
 /** `undefine UUID [--parent P]`: forget a definition. A running partition is left running, as mdevctl does. */
-import { planned, type Planned, type Raw } from '../command.js';
+import { planned, type Given, type Planned } from '../command.js';
 import type { Context } from '../context.js';
-import { oneUuid, optParent } from '../persist/args.js';
+import { oneUuid } from '../persist/args.js';
 import { definitionRow } from '../persist/rows.js';
 import { undefineSteps } from '../persist/steps.js';
 import { definitionHook, findDefinitionEntries } from '../persist/store.js';
@@ -12,7 +12,7 @@ export interface UndefineOptions {
   parent: string | undefined;
 }
 
-export const parse = ({ args, opts }: Raw): UndefineOptions => ({ uuid: oneUuid('undefine', args, opts, true)!, parent: optParent(opts) });
+export const check = ({ args, opts }: Given<'undefine'>): UndefineOptions => ({ uuid: oneUuid('undefine', args, opts.uuid, true)!, parent: opts.parent });
 
 export async function run(ctx: Context, { uuid, parent }: UndefineOptions): Promise<Planned> {
   const { env } = ctx;

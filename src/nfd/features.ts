@@ -20,29 +20,21 @@
  * FILE` reads its outcome and its age.
  */
 import type { Env } from '../env.js';
-import { FailedError, UsageError } from '../errors.js';
+import { FailedError } from '../errors.js';
 import { listGroups, type IommuGroup } from '../sysfs/iommu.js';
 import { listMdevs, listParents, type Mdev, type MdevParent } from '../sysfs/mdev.js';
 import { listPci, type PciFunction } from '../sysfs/pci.js';
-import { parseDurationMs } from '../validate.js';
+import { LABEL_NAME_RE, PREFIX, type Feature } from './labels.js';
 
-export const PREFIX = 'accelctl.io/';
+// The label parsers moved to ./labels.ts (light: the command table's --label and --expiry parsers); re-exported for callers here.
+export { DEFAULT_HEALTH_MAX_AGE_S, parseExpiry, parseLabel, PREFIX, validKey, validValue, type Feature } from './labels.js';
+
 /** Kernel path of the file accelctl owns in NFD's directory. */
 export const DEFAULT_FILE = '/etc/kubernetes/node-feature-discovery/features.d/accelctl';
 /** NFD reads at most this much of a feature file. */
 export const MAX_BYTES = 64 * 1024;
 
-/** A label name part: alphanumerics at both ends, `-`, `_`, `.` between, at most 63 characters (Kubernetes). */
-const NAME_RE = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
-/** A label prefix: a DNS subdomain, at most 253 characters. */
-const PREFIX_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
-/** A label value: empty, or like a name part. */
-const VALUE_RE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/;
 
-export interface Feature {
-  key: string;
-  value: string;
-}
 
 export interface Inventory {
   parents: MdevParent[];
@@ -57,17 +49,6 @@ export interface Features {
   skipped: string[];
 }
 
-/** Whether `key` (`prefix/name` or `name`) is a valid Kubernetes label key. */
-export function validKey(key: string): boolean {
-  const slash = key.lastIndexOf('/');
-  const name = slash < 0 ? key : key.slice(slash + 1);
-  if (!NAME_RE.test(name)) return false;
-  if (slash < 0) return true;
-  const prefix = key.slice(0, slash);
-  return prefix.length <= 253 && PREFIX_RE.test(prefix);
-}
-
-export const validValue = (value: string): boolean => VALUE_RE.test(value);
 
 const nodeName = (n: number | null): string => (n === null ? 'node-none' : `node${n}`);
 
@@ -88,7 +69,7 @@ export function featuresOf(inv: Inventory): Features {
   for (const p of inv.parents) {
     for (const t of p.types) {
       const name = `mdev.${t.id}.available`;
-      if (!NAME_RE.test(name)) {
+      if (!LABEL_NAME_RE.test(name)) {
         const why = `mdev type ${t.id} (on ${p.name}): ${PREFIX}${name} is not a valid label name (at most 63 of A-Z a-z 0-9 . _ -)`;
         if (!skipped.includes(why)) skipped.push(why);
         continue;
@@ -131,38 +112,13 @@ export function renderFeatureFile(features: readonly Feature[], o: { expires: Da
   return text;
 }
 
-/** `KEY=VALUE` of --label: a key without `/` gets the accelctl.io/ prefix. */
-export function parseLabel(spec: string): Feature {
-  const eq = spec.indexOf('=');
-  const rawKey = eq < 0 ? spec : spec.slice(0, eq);
-  const value = eq < 0 ? '' : spec.slice(eq + 1);
-  const key = rawKey.includes('/') ? rawKey : PREFIX + rawKey;
-  if (!validKey(key)) throw new UsageError(`--label ${spec}: ${key} is not a valid label key (name: at most 63 of A-Z a-z 0-9 . _ -, alphanumeric at both ends)`);
-  if (!validValue(value)) throw new UsageError(`--label ${spec}: ${JSON.stringify(value)} is not a valid label value (at most 63 of A-Z a-z 0-9 . _ -, alphanumeric at both ends)`);
-  return { key, value };
-}
 
-/** --expiry: `0` (no directive), or a number with s, m, h or d. Returns seconds, or null for none. */
-/** NFD drops labels past their expiry; a year is far beyond any re-write timer, and keeps the date valid. */
-const MAX_EXPIRY_S = 366 * 86_400;
-
-/** `--expiry`: seconds, or null for 0 (no +expiry-time directive). */
-export function parseExpiry(spec: string): number | null {
-  const ms = parseDurationMs(spec);
-  if (ms === null || ms / 1000 > MAX_EXPIRY_S) {
-    throw new UsageError(`--expiry ${JSON.stringify(spec)}: expected a duration such as 90s, 10m, 1h or 2d (at most 366d), or 0 for none`);
-  }
-  const s = Math.round(ms / 1000);
-  return s === 0 ? null : s;
-}
 
 /** The host as the labels need it: plain synchronous sysfs reads. */
 export function readInventory(env: Env): Inventory {
   return { parents: listParents(env), mdevs: listMdevs(env), pci: listPci(env), groups: listGroups(env) };
 }
 
-/** `--health-max-age`: a report older than this is stale (default a day). */
-export const DEFAULT_HEALTH_MAX_AGE_S = 86_400;
 
 /** What a health report (health --format json) must hold for its labels: checked by hand, commands do not load zod. */
 function healthResults(text: string): { ok: boolean }[] | null {

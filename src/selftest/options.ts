@@ -1,6 +1,6 @@
-/** Parsing of the selftest/health options shared by both commands. */
+/** The parsers of the --timeout and --format options of selftest and health (used through src/commands/option-parsers.ts). */
 import { UsageError } from '../errors.js';
-import { checkInt, parseDurationMs } from '../validate.js';
+import { parseDurationMs } from '../validate.js';
 
 export const DEFAULT_TIMEOUT_S = 10;
 
@@ -12,10 +12,6 @@ export function parseTimeoutMs(value: unknown): number {
     throw new UsageError(`invalid --timeout ${JSON.stringify(v)}: expected a duration (30s, 2m, 500ms; a plain number is seconds), at least 1ms and at most 24h`);
   }
   return ms;
-}
-
-export function parseIterations(value: unknown): number | null {
-  return value === undefined ? null : checkInt(String(value), '--iterations', 1, 100_000_000);
 }
 
 /** `--json` is `--format json`; asking for both json and another format is a contradiction. */

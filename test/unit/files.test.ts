@@ -2,11 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parse as parseHealth, runWith as healthWith } from '../../src/commands/health.js';
+import { givenOf, type Raw } from '../../src/command.js';
+import { check, runWith as healthWith } from '../../src/commands/health.js';
+import { TABLE } from '../../src/commands/table.js';
 import { deliverReport } from '../../src/entry.js';
 import { replaceFile, writeFileAtomic } from '../../src/files.js';
 import { fsWriter } from '../../src/plan/writer.js';
 import { FakeSys, testContext } from './vfio-fake.js';
+
+/** health's options as the entry gets them: parsed by the table, then the command's check. */
+const parseHealth = (raw: Raw) => check(givenOf(TABLE.find((c) => c.name === 'health')!, raw));
 
 let dir: string;
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parse as parseSelftest, runWith as selftestWith } from '../../src/commands/selftest.js';
-import { parse as parseHealth, runWith as healthWith } from '../../src/commands/health.js';
+import { givenOf, type Raw } from '../../src/command.js';
+import { check as checkSelftest, runWith as selftestWith } from '../../src/commands/selftest.js';
+import { check as checkHealth, runWith as healthWith } from '../../src/commands/health.js';
+import { TABLE } from '../../src/commands/table.js';
 import { AccelError, EXIT } from '../../src/errors.js';
 import { selftestSchema } from '../../src/schemas/selftest.js';
 import { Runner, percentile } from '../../src/selftest/runner.js';
@@ -11,7 +13,9 @@ import { FakeSys, MDEV_FREE, MDEV_HELD, testContext } from './vfio-fake.js';
 
 type Ctx = Parameters<typeof selftestWith>[0];
 type Fake = Parameters<typeof selftestWith>[2];
-/** Arguments as commander gives them, checked by the command's parse (--json from the context, as main passes it). */
+/** Arguments as commander gives them, parsed by the table and checked by the command (--json from the context, as main passes it). */
+const parseSelftest = (raw: Raw) => checkSelftest(givenOf(TABLE.find((c) => c.name === 'selftest')!, raw));
+const parseHealth = (raw: Raw) => checkHealth(givenOf(TABLE.find((c) => c.name === 'health')!, raw));
 const selftestRun = async (ctx: Ctx, args: string[], opts: Record<string, unknown>, sys?: Fake) =>
   selftestWith(ctx, parseSelftest({ args, opts: { json: ctx.json, ...opts } }), sys);
 const healthRun = async (ctx: Ctx, args: string[], opts: Record<string, unknown>, sys?: Fake) =>
