@@ -2,7 +2,9 @@
 //   dist/accelctl.cjs     the dispatcher bin/accelctl loads (src/dispatch.ts):
 //                         finds the command word, loads that command's bundle;
 //   dist/cmd/<name>.cjs   the whole program with only that command's code (the
-//                         other commands are stubs): a run loads one file;
+//                         other commands are stubs): a run loads one file; a
+//                         read-only command's bundle also leaves out the
+//                         mutating path (lock, executor, journal, writer);
 //   dist/cmd/all.cjs      every command, for help, version and usage errors;
 //   dist/selftest-worker.cjs  a worker thread of `health` (src/selftest/worker.ts).
 // Why not ES modules with split chunks: Node 20's ES module loader costs ~10 ms
@@ -17,7 +19,7 @@ import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lazyChildProcess, lazySplit, onlyCommand, tableFacts } from './bundle-plugins.mjs';
+import { lazyChildProcess, lazySplit, mutatingPath, onlyCommand, tableFacts } from './bundle-plugins.mjs';
 
 // fileURLToPath, not .pathname: a checkout path with a space is %20 in a URL.
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -42,7 +44,7 @@ const common = {
   metafile: true,
 };
 
-const { names, globalValued } = await tableFacts(repo);
+const { names, globalValued, readOnly } = await tableFacts(repo);
 
 const src = join(repo, 'src');
 const dist = join(repo, 'dist');
@@ -54,7 +56,7 @@ try {
       ...common,
       entryPoints: ['src/main.ts'],
       outfile: `${next}/cmd/${name}.cjs`,
-      plugins: [lazyChildProcess, lazySplit(src, lazy), onlyCommand(name)],
+      plugins: [lazyChildProcess, mutatingPath(readOnly.includes(name)), lazySplit(src, lazy), onlyCommand(name)],
     }),
   );
   const dispatcher = build({

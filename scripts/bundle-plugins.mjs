@@ -21,6 +21,30 @@ export const lazyChildProcess = {
 };
 
 const TABLE = /\/src\/commands\/table\.ts$/;
+/** The entry modules, whose dynamic imports are the mutating path (src/entry.ts and src/main.ts, mutatingPath). */
+const ENTRY = /\/src\/(entry|main)\.ts$/;
+
+/**
+ * The mutating path (the host lock, the executor, its journal, the kernel
+ * writer) is what src/entry.ts and src/main.ts import dynamically. A
+ * read-only command's bundle leaves it out (modules that throw when loaded:
+ * a read-only run never takes that path); every other bundle keeps it in
+ * the bundle itself, initialised on first use (one copy of each module, so
+ * instanceof holds across them).
+ */
+export const mutatingPath = (readOnly) => ({
+  name: 'mutating-path',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (!readOnly || args.kind !== 'dynamic-import' || !ENTRY.test(args.importer)) return undefined;
+      return { path: args.path, namespace: 'not-read-only' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'not-read-only' }, (args) => ({
+      contents: `throw new Error('internal: ${args.path} (the mutating path) is not in a read-only command bundle');`,
+      loader: 'js',
+    }));
+  },
+});
 
 /**
  * The bundle of command `only` keeps, of the command table's lazy imports,
@@ -51,13 +75,13 @@ export const onlyCommand = (only) => ({
  * when a file is parsed) stays lazy: the module becomes its own file in
  * dist/lazy/, required on first use; `lazy` collects name -> entry point.
  * Not for the command table (each bundle holds its own command, see
- * onlyCommand).
+ * onlyCommand), nor for the entry's mutating path (see mutatingPath).
  */
 export const lazySplit = (src, lazy) => ({
   name: 'lazy-split',
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
-      if (args.kind !== 'dynamic-import' || TABLE.test(args.importer)) return undefined;
+      if (args.kind !== 'dynamic-import' || TABLE.test(args.importer) || ENTRY.test(args.importer)) return undefined;
       const entry = args.path.startsWith('.') ? join(args.resolveDir, args.path).replace(/\.js$/, '.ts') : args.path;
       const name = (args.path.startsWith('.') ? relative(src, entry).replace(/\.ts$/, '') : entry).replaceAll('/', '-');
       lazy.set(name, entry);
@@ -71,19 +95,19 @@ export const lazySplit = (src, lazy) => ({
 });
 
 /**
- * The command names and the valued global options, read from the command
+ * The command names, the read-only ones, and the valued global options, read from the command
  * table itself (its lazy imports left unresolved, so nothing else loads).
  */
 export async function tableFacts(repo) {
   const out = await build({
     absWorkingDir: repo,
-    stdin: { contents: "export { COMMAND_NAMES } from './src/commands/table.ts'; export { GLOBAL_VALUED } from './src/globals.ts';", resolveDir: repo, loader: 'ts' },
+    stdin: { contents: "export { COMMAND_NAMES, TABLE } from './src/commands/table.ts'; export { GLOBAL_VALUED } from './src/globals.ts';", resolveDir: repo, loader: 'ts' },
     bundle: true,
     format: 'esm',
     write: false,
     logLevel: 'warning',
     plugins: [{ name: 'no-dynamic', setup: (b) => b.onResolve({ filter: /.*/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined)) }],
   });
-  const { COMMAND_NAMES, GLOBAL_VALUED } = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
-  return { names: [...COMMAND_NAMES], globalValued: [...GLOBAL_VALUED] };
+  const { COMMAND_NAMES, TABLE, GLOBAL_VALUED } = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
+  return { names: [...COMMAND_NAMES], globalValued: [...GLOBAL_VALUED], readOnly: TABLE.filter((s) => !s.mutates).map((s) => s.name) };
 }

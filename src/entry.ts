@@ -9,10 +9,7 @@ import { givenOf, type CommandSpec, type PartResult, type Planned, type Raw } fr
 import type { Context, Outcome } from './context.js';
 import { AccelError, EXIT } from './errors.js';
 import { writeReportFile } from './files.js';
-import { withLock } from './lock.js';
-import { dryRunOutcome, filesDryRun } from './plan/dryrun.js';
-import { executePlan, PlanError, recoverJournal, rollback } from './plan/execute.js';
-import { InterruptedError, interruptedBy, stopsRun } from './plan/stop.js';
+import type { PlanError } from './plan/execute.js';
 import type { Plan } from './plan/types.js';
 import type { KernelWriter } from './plan/writer.js';
 import { requireRoot } from './privilege.js';
@@ -27,8 +24,20 @@ export interface Interrupts {
   disarm(): void;
 }
 
-/** Execution with this writer, or a dry run: no writer exists then. */
-export type Mode = { dryRun: false; kernel: KernelWriter; interrupts?: Interrupts } | { dryRun: true };
+/**
+ * The modules of the mutating path (the host lock, the executor and its
+ * journal, dry run): loaded only when a mutating command runs, so a
+ * read-only run never loads them, and a read-only command's bundle leaves
+ * them out (scripts/build.mjs, readOnlyBundle).
+ */
+async function mutatingPath() {
+  const [lock, execute, stop, dryrun] = await Promise.all([import('./lock.js'), import('./plan/execute.js'), import('./plan/stop.js'), import('./plan/dryrun.js')]);
+  return { ...lock, ...execute, ...stop, ...dryrun };
+}
+type MutatingPath = Awaited<ReturnType<typeof mutatingPath>>;
+
+/** Execution with this writer, or a dry run: no writer exists then; a read-only command's run is given none either. */
+export type Mode = { dryRun: false; kernel: KernelWriter; interrupts?: Interrupts } | { dryRun: true } | { dryRun: false; readOnly: true };
 
 export async function invoke(spec: CommandSpec, ctx: Context, raw: Raw, mode: Mode, table: readonly CommandSpec[]): Promise<Outcome> {
   // Every option parsed once, by the table's parsers; then the command's own rules between them (check).
@@ -40,19 +49,21 @@ export async function invoke(spec: CommandSpec, ctx: Context, raw: Raw, mode: Mo
   }
   const mod = await spec.load();
   const options = mod.check ? await mod.check(given) : given;
+  const m = await mutatingPath();
   if (mode.dryRun) {
     const r = await mod.run(ctx, options);
-    return isPlanned(r) ? printPlan(ctx, r) : r;
+    return isPlanned(r) ? printPlan(m, ctx, r) : r;
   }
+  if ('readOnly' in mode) throw new Error(`internal: ${spec.name} mutates but was given no writer`);
   requireRoot(ctx.env, spec.name);
   const { kernel, interrupts } = mode;
-  return withLock(ctx.env, spec.name, async () => {
+  return m.withLock(ctx.env, spec.name, async () => {
     // A run that died half way left its journal: the host is put back before this run looks at it.
-    await recoverJournal(ctx, kernel);
+    await m.recoverJournal(ctx, kernel);
     const signal = interrupts?.arm();
     try {
       const r = await mod.run(ctx, options);
-      return isPlanned(r) ? await execute(ctx, kernel, r, signal) : r;
+      return isPlanned(r) ? await execute(m, ctx, kernel, r, signal) : r;
     } finally {
       interrupts?.disarm();
     }
@@ -76,17 +87,18 @@ function isPlanned(r: Planned | Outcome): r is Planned {
   return 'parts' in r;
 }
 
-async function execute(ctx: Context, kernel: KernelWriter, p: Planned, signal?: AbortSignal): Promise<Outcome> {
+async function execute(m: MutatingPath, ctx: Context, kernel: KernelWriter, p: Planned, signal?: AbortSignal): Promise<Outcome> {
+  const { PlanError, InterruptedError } = m;
   for (const n of p.notes ?? []) ctx.info(n);
   const results: PartResult[] = [];
   for (const part of p.parts) {
     try {
-      if (signal?.aborted) throw new PlanError(interruptedBy(signal), [], []);
+      if (signal?.aborted) throw new PlanError(m.interruptedBy(signal), [], []);
       const plan = await part();
-      results.push({ plan, result: await executePlan(ctx, kernel, plan, signal) });
+      results.push({ plan, result: await m.executePlan(ctx, kernel, plan, signal) });
     } catch (err) {
-      if (err instanceof PlanError && stopsRun(err.failure)) {
-        const stopped = await stopRun(ctx, kernel, results, err);
+      if (err instanceof PlanError && m.stopsRun(err.failure)) {
+        const stopped = await stopRun(m, ctx, kernel, results, err);
         // An interruption keeps its own error (main exits 128+n from it); a pending write is told as the command tells failures.
         throw p.failed && !(err.failure instanceof InterruptedError) ? p.failed(stopped) : stopped;
       }
@@ -103,22 +115,22 @@ async function execute(ctx: Context, kernel: KernelWriter, p: Planned, signal?: 
  * before are undone too (the failing part undid itself), and the error says
  * everything that was undone, in one line.
  */
-async function stopRun(ctx: Context, kernel: KernelWriter, results: PartResult[], err: PlanError): Promise<PlanError> {
+async function stopRun(m: MutatingPath, ctx: Context, kernel: KernelWriter, results: PartResult[], err: PlanError): Promise<PlanError> {
   const undone = [...err.undone];
   const notUndone = [...err.notUndone];
   for (const r of [...results].reverse()) {
     if (!('plan' in r)) continue;
-    const u = await rollback(ctx, kernel, r.plan.steps);
+    const u = await m.rollback(ctx, kernel, r.plan.steps);
     undone.push(...u.undone);
     notUndone.push(...u.notUndone);
   }
-  const e = new PlanError(err.failure, undone, notUndone);
+  const e = new m.PlanError(err.failure, undone, notUndone);
   if (undone.length === 0 && notUndone.length === 0) e.message += '; nothing to undo';
   return e;
 }
 
 /** --dry-run: every part planned as it would be, nothing run, the writes printed. */
-async function printPlan(ctx: Context, p: Planned): Promise<Outcome> {
+async function printPlan(m: MutatingPath, ctx: Context, p: Planned): Promise<Outcome> {
   const results: PartResult[] = [];
   for (const part of p.parts) {
     try {
@@ -134,6 +146,6 @@ async function printPlan(ctx: Context, p: Planned): Promise<Outcome> {
   };
   const said = p.dryRun?.(results);
   for (const w of said?.warnings ?? []) ctx.warn(w);
-  const out = p.files ? filesDryRun(ctx, plan) : dryRunOutcome(ctx, plan);
+  const out = p.files ? m.filesDryRun(ctx, plan) : m.dryRunOutcome(ctx, plan);
   return said && said.exitCode !== EXIT.ok ? { ...out, exitCode: said.exitCode } : out;
 }

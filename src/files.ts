@@ -6,10 +6,18 @@
  * /etc) is ever written through: the temporary is opened
  * O_CREAT|O_EXCL|O_NOFOLLOW, and rename replaces a link instead of following it.
  */
-import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errnoName, fromErrno, MalformedError } from './errors.js';
+
+/**
+ * node:crypto on first use: loading it loads Node's streams too (~30
+ * modules), which a read-only run, here for the entry's report file, would
+ * pay on every start-up.
+ */
+let crypto: typeof import('node:crypto') | undefined;
+const randomHex = (bytes: number): string => (crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).randomBytes(bytes).toString('hex');
 
 /** The file's text, or null when it does not exist. */
 export function readText(path: string): string | null {
@@ -58,7 +66,7 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, opts
   const durable = opts.durable ?? true;
   const dir = dirname(path);
   makeDirs(dir, opts.dirMode ?? 0o755, durable);
-  const tmp = join(dir, `.${basename(path)}.accelctl-${randomBytes(6).toString('hex')}`);
+  const tmp = join(dir, `.${basename(path)}.accelctl-${randomHex(6)}`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, opts.mode ?? 0o644);
   try {
     try {

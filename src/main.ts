@@ -12,10 +12,8 @@ import { COMMAND_NAMES, TABLE } from './commands/table.js';
 import { GLOBAL_VALUED } from './globals.js';
 import { invoke, type Interrupts, type Mode } from './entry.js';
 import { Env } from './env.js';
-import { HOOK_TIMEOUT_MS, makeFsWriter } from './plan/writer.js';
-import { REMOVE_TIMEOUT_DEFAULT_S, WRITE_TIMEOUT_DEFAULT_S, type WriteBounds } from './plan/bounded.js';
-import { PlanError } from './plan/execute.js';
-import { InterruptedError, STOP_SIGNALS, type StopSignal } from './plan/stop.js';
+import type { WriteBounds } from './plan/bounded.js';
+import type { StopSignal } from './plan/stop.js';
 import { AccelError, EXIT, UsageError } from './errors.js';
 import { envBoundMs, parseDurationMs } from './validate.js';
 import type { Context } from './context.js';
@@ -85,18 +83,31 @@ function makeContext(opts: Record<string, unknown>): Context {
   };
 }
 
-/** ACCELCTL_CALLOUT_TIMEOUT: how long one mdevctl callout may run: `30`, `30s`, `500ms`, `2m`. */
-function calloutTimeout(value: string | undefined): number {
-  if (value === undefined || value === '') return HOOK_TIMEOUT_MS;
+/**
+ * What a mutating run needs besides the command (the kernel writer, its
+ * bounds, the stop signals and the errors main maps): loaded only when the
+ * command mutates, so a read-only run never loads them, and a read-only
+ * command's bundle leaves them out (scripts/build.mjs, readOnlyBundle).
+ */
+async function mutatingPath() {
+  const [writer, bounded, execute, stop] = await Promise.all([import('./plan/writer.js'), import('./plan/bounded.js'), import('./plan/execute.js'), import('./plan/stop.js')]);
+  return { ...writer, ...bounded, ...execute, ...stop };
+}
+/** Set once a mutating command's run loaded its modules: before that (a read-only run) no PlanError can exist. */
+let mutating: Awaited<ReturnType<typeof mutatingPath>> | undefined;
+
+/** ACCELCTL_CALLOUT_TIMEOUT: how long one mdevctl callout may run: `30`, `30s`, `500ms`, `2m`; undefined: the writer's default. */
+function calloutTimeout(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
   const ms = parseDurationMs(value);
   if (ms === null || ms <= 0) throw new UsageError(`ACCELCTL_CALLOUT_TIMEOUT=${value}: expected a duration such as 30s, 500ms or 2m`);
   return Math.round(ms);
 }
 
 
-const writeBounds = (): WriteBounds => ({
-  removeMs: envBoundMs(process.env.ACCELCTL_REMOVE_TIMEOUT, REMOVE_TIMEOUT_DEFAULT_S),
-  otherMs: envBoundMs(process.env.ACCELCTL_WRITE_TIMEOUT, WRITE_TIMEOUT_DEFAULT_S),
+const writeBounds = (m: NonNullable<typeof mutating>): WriteBounds => ({
+  removeMs: envBoundMs(process.env.ACCELCTL_REMOVE_TIMEOUT, m.REMOVE_TIMEOUT_DEFAULT_S),
+  otherMs: envBoundMs(process.env.ACCELCTL_WRITE_TIMEOUT, m.WRITE_TIMEOUT_DEFAULT_S),
 });
 
 /**
@@ -106,7 +117,7 @@ const writeBounds = (): WriteBounds => ({
  * (no handler is installed). A second signal while undoing is ignored: undo
  * must finish (SIGKILL still ends it; the lock goes with the process).
  */
-function processInterrupts(): Interrupts {
+function processInterrupts(STOP_SIGNALS: readonly StopSignal[]): Interrupts {
   let ac: AbortController | null = null;
   const onSignal = (sig: StopSignal) => {
     if (ac !== null && !ac.signal.aborted) ac.abort(sig);
@@ -124,6 +135,19 @@ function processInterrupts(): Interrupts {
   };
 }
 
+/** Dry run, or execution with the real kernel writer; a read-only command is given no writer. */
+async function modeFor(inv: Invocation): Promise<Mode> {
+  if (inv.opts.dryRun === true) {
+    if (inv.spec.mutates) mutating = await mutatingPath();
+    return { dryRun: true };
+  }
+  // Checked on every run that is not a dry run, as before the writer was loaded lazily.
+  const callouts = calloutTimeout(process.env.ACCELCTL_CALLOUT_TIMEOUT);
+  if (!inv.spec.mutates) return { dryRun: false, readOnly: true };
+  const m = (mutating = await mutatingPath());
+  return { dryRun: false, kernel: m.makeFsWriter(callouts ?? m.HOOK_TIMEOUT_MS, writeBounds(m)), interrupts: processInterrupts(m.STOP_SIGNALS) };
+}
+
 let debug = process.argv.includes('--debug');
 let exitCode: number = EXIT.ok;
 
@@ -131,10 +155,7 @@ async function runCommand(inv: Invocation): Promise<void> {
   debug = inv.opts.debug === true;
   const ctx = makeContext(inv.opts);
   if (ctx.color) await loadColor();
-  const mode: Mode =
-    inv.opts.dryRun === true
-      ? { dryRun: true }
-      : { dryRun: false, kernel: makeFsWriter(calloutTimeout(process.env.ACCELCTL_CALLOUT_TIMEOUT), writeBounds()), interrupts: processInterrupts() };
+  const mode = await modeFor(inv);
   const outcome = await invoke(inv.spec, ctx, inv, mode, TABLE);
   if (ctx.json && outcome.json !== undefined) write(1, JSON.stringify(outcome.json, null, 2) + '\n');
   else if (outcome.text !== undefined && outcome.text !== '') write(1, outcome.text.endsWith('\n') ? outcome.text : outcome.text + '\n');
@@ -147,7 +168,7 @@ function reportError(err: unknown): number {
     if (err.hint) write(2, `hint: ${err.hint}\n`);
     if (debug && err.stack) write(2, err.stack + '\n');
     // A run a signal stopped (and undid) exits as the signal would have: 128+n.
-    if (err instanceof PlanError && err.failure instanceof InterruptedError) return err.failure.status;
+    if (mutating && err instanceof mutating.PlanError && err.failure instanceof mutating.InterruptedError) return err.failure.status;
     return err.exitCode;
   }
   // Unknown errors are bugs: loud, with a stack.

@@ -144,9 +144,10 @@ function kernelLinkName(env: Env, hostPath: string, dir: string, name: RegExp, e
     }
     throw err;
   }
-  const parts = target.split('/');
-  const last = parts[parts.length - 1]!;
-  if (parts.length >= 2 && parts[parts.length - 2] === dir && name.test(last)) return last;
+  // The last two components, without splitting the whole target (this runs for every mdev).
+  const slash = target.lastIndexOf('/');
+  const last = target.slice(slash + 1);
+  if (slash >= 0 && target.lastIndexOf('/', slash - 1) === slash - dir.length - 1 && target.startsWith(dir, slash - dir.length) && name.test(last)) return last;
   try {
     statSync(hostPath);
   } catch (err) {
@@ -159,6 +160,7 @@ function kernelLinkName(env: Env, hostPath: string, dir: string, name: RegExp, e
 }
 
 const DRIVER_NAME = /^[^/\0]{1,64}$/;
+const GROUP_NUMBER = /^\d{1,9}$/;
 
 /** The driver a device's `driver` link names; null without one, or (warned about) a loop or garbage. */
 export function readDriverLinkSync(env: Env, hostPath: string): string | null {
@@ -167,7 +169,7 @@ export function readDriverLinkSync(env: Env, hostPath: string): string | null {
 
 /** The group number an `iommu_group` link names, null without one; a loop or garbage is null with a warning naming it. */
 export function readGroupLinkSync(env: Env, hostPath: string): number | null {
-  const g = kernelLinkName(env, hostPath, 'iommu_groups', /^\d{1,9}$/, 'a link to an IOMMU group (.../iommu_groups/N)');
+  const g = kernelLinkName(env, hostPath, 'iommu_groups', GROUP_NUMBER, 'a link to an IOMMU group (.../iommu_groups/N)');
   return g === null ? null : Number(g);
 }
 

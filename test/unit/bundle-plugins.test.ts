@@ -3,7 +3,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script, without types
 import { onlyCommand, tableFacts } from '../../scripts/bundle-plugins.mjs';
-import { COMMAND_NAMES } from '../../src/commands/table.js';
+import { COMMAND_NAMES, TABLE } from '../../src/commands/table.js';
 import { GLOBAL_VALUED } from '../../src/globals.js';
 import { REPO } from './inventory/helpers.js';
 
@@ -38,8 +38,11 @@ describe('bundle plugins', () => {
     for (const n of COMMAND_NAMES) expect(all).toContain(`src/commands/${n}.ts`);
   });
 
-  it('tableFacts reads the names and the valued globals from the table', async () => {
-    expect(await tableFacts(REPO)).toEqual({ names: [...COMMAND_NAMES], globalValued: [...GLOBAL_VALUED] });
+  it('tableFacts reads the names, the read-only ones and the valued globals from the table', async () => {
+    const readOnly = TABLE.filter((s) => !s.mutates).map((s) => s.name);
+    expect(await tableFacts(REPO)).toEqual({ names: [...COMMAND_NAMES], globalValued: [...GLOBAL_VALUED], readOnly });
+    expect(readOnly).toEqual(expect.arrayContaining(['types', 'list', 'groups', 'inspect']));
+    expect(readOnly).not.toContain('create');
     expect(GLOBAL_VALUED).toEqual(['--root', '--color']);
   });
 });

@@ -49,6 +49,19 @@ describe('the bundle', () => {
     expect(commands.sort()).toEqual(COMMAND_NAMES.map((n) => `src/commands/${n}.ts`).sort());
   });
 
+  // The mutating path (src/entry.ts and src/main.ts import it dynamically) costs a read-only run nothing.
+  const MUTATING_PATH = ['src/lock.ts', 'src/plan/execute.ts', 'src/plan/journal.ts', 'src/plan/stop.ts', 'src/plan/bounded.ts', 'src/plan/dryrun.ts', 'src/plan/writer.ts'];
+  for (const name of ['types', 'list', 'topology', 'groups']) {
+    it(`${name}'s bundle leaves out the lock, the executor, its journal and the writer`, () => {
+      expect(inputs(`dist/cmd/${name}.cjs`).filter((i) => MUTATING_PATH.includes(i))).toEqual([]);
+    });
+  }
+
+  it('a mutating command\'s bundle and the all bundle keep the mutating path, in the bundle itself', () => {
+    for (const out of ['dist/cmd/create.cjs', 'dist/cmd/all.cjs']) expect(inputs(out)).toEqual(expect.arrayContaining(MUTATING_PATH));
+    expect(Object.keys(meta.outputs).filter((o) => /lazy\/(lock|plan-)/.test(o))).toEqual([]);
+  });
+
   it('chalk and the file schemas are files of their own, loaded on first use', () => {
     expect(holds('dist/lazy/chalk.cjs', 'chalk')).toBe(true);
     expect(holds('dist/lazy/schemas-define.cjs', 'zod')).toBe(true);
