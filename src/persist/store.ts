@@ -54,6 +54,11 @@ export async function parseDefinition(shownPath: string, parent: string, uuid: s
   } catch (err) {
     throw malformed(shownPath, `not JSON (${(err as Error).message})`);
   }
+  // The usual file (what accelctl and mdevctl write) is checked here without zod: loading the
+  // schema costs more than the rest of a boot-time `start --auto`, and it is done under the host
+  // lock. Only a file this check does not accept goes to the schema, which names what is wrong.
+  const plain = plainDefinition(raw);
+  if (plain !== null) return { uuid, parent, type: plain.type, start: plain.start, attrs: plain.attrs };
   const { DefinitionFile } = await import('../schemas/define.js');
   const r = DefinitionFile.safeParse(raw);
   if (!r.success) throw new FailedError(`malformed definition ${describeIssues(shownPath, r.error)}`, 'fix or remove the file');
@@ -67,6 +72,36 @@ export async function parseDefinition(shownPath: string, parent: string, uuid: s
     return { name, value };
   });
   return { uuid, parent, type: r.data.mdev_type, start: r.data.start, attrs };
+}
+
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && Object.getPrototypeOf(x) === Object.prototype;
+
+/**
+ * A parsed file that the schema (schemas/define.ts DefinitionFile) and the checks after it
+ * would both accept, as its definition; null for anything else, so the slow path says why.
+ * Narrower than the schema on purpose: a file it passes on is never one the schema refuses.
+ */
+export function plainDefinition(raw: unknown): { type: string; start: 'auto' | 'manual'; attrs: Attr[] } | null {
+  if (!isPlainObject(raw)) return null;
+  for (const k of Object.keys(raw)) if (k !== 'mdev_type' && k !== 'start' && k !== 'attrs') return null;
+  const { mdev_type: type, start, attrs } = raw;
+  if (typeof type !== 'string' || !NAME_RE.test(type) || type.includes('..')) return null;
+  if (start !== 'auto' && start !== 'manual') return null;
+  const out: Attr[] = [];
+  if (attrs !== undefined && attrs !== null) {
+    if (!Array.isArray(attrs)) return null;
+    for (const o of attrs) {
+      if (!isPlainObject(o)) return null;
+      const keys = Object.keys(o);
+      if (keys.length !== 1) return null;
+      const name = keys[0]!;
+      const value = o[name];
+      if (typeof value !== 'string' || attrNameProblem(name) !== null || attrValueProblem(value) !== null) return null;
+      out.push({ name, value });
+    }
+  }
+  return { type, start, attrs: out };
 }
 
 export async function readDefinition(env: Env, parent: string, uuid: string): Promise<Definition | null> {

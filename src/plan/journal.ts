@@ -89,6 +89,18 @@ export const journalPath = (env: Env): HostPath => env.path(JOURNAL);
 
 const bootId = (env: Env): string | null => readText(env.proc('sys/kernel/random/boot_id'))?.trim() || null;
 
+/**
+ * This run's boot id and start time, read once per run (per Env: main makes one a run): neither
+ * changes while it lives, and a boot-time `start --auto` begins one journal per definition, under
+ * the host lock.
+ */
+const own = new WeakMap<Env, { boot: string | null; start: string | null }>();
+function ownIds(env: Env): { boot: string | null; start: string | null } {
+  let ids = own.get(env);
+  if (ids === undefined) own.set(env, (ids = { boot: bootId(env), start: startTime(env, 'self') }));
+  return ids;
+}
+
 function startTime(env: Env, pid: string): string | null {
   const stat = readText(env.proc(pid, 'stat'));
   if (stat === null) return null;
@@ -200,12 +212,13 @@ export function beginJournal(ctx: Context, plan: Plan): Journal {
   if (!plan.steps.some((s) => s.kind !== 'wait')) return none;
   const path = journalPath(env);
   const durable = plan.steps.some((s) => s.kind === 'file');
+  const ids = ownIds(env);
   const header: Header = {
     journal: 'accelctl',
     v: VERSION,
     pid: process.pid,
-    start: startTime(env, 'self'),
-    boot: bootId(env),
+    start: ids.start,
+    boot: ids.boot,
     at: new Date().toISOString(),
     durable,
     steps: plan.steps.map((s) => record(env, s)),

@@ -70,6 +70,15 @@ export function readTypeSync(env: Env, typeDir: string, id: string): MdevType | 
   };
 }
 
+/**
+ * One type of one parent, read without the parent's other types (null: the parent or the type is
+ * not there): what planning a create needs. `type` must have passed checkName.
+ */
+export function readParentTypeSync(env: Env, parent: string, type: string): MdevType | null {
+  const dir = realPathSync(env.sys('class/mdev_bus', parent));
+  return dir === null ? null : readTypeSync(env, `${dir}/mdev_supported_types/${type}`, type);
+}
+
 function readParentAt(env: Env, name: string, dir: string, wantTypes: boolean): MdevParent | null {
   const typesDir = `${dir}/mdev_supported_types`;
   const types: MdevType[] = [];
