@@ -50,10 +50,13 @@ const MAX_BYTES = 64 * 1024 * 1024;
 
 /** A step as data: kernel paths, so the journal reads as the host names things and is root-independent. */
 type Prim =
-  | { k: 'write'; path: string; value: string; note: string }
+  | { k: 'write'; path: string; value: string; note: string; done?: DonePrim }
   | { k: 'file'; path: string; content: string | null; note: string }
   | { k: 'chown'; path: string; uid: number; gid: number; note: string }
   | { k: 'wait'; note: string };
+
+/** A write's "already done?" (types.ts Done), kernel paths. */
+type DonePrim = { k: 'exists' | 'gone'; path: string } | { k: 'reads'; path: string; value: string };
 
 /** The inverse of a step whose undo is a function, computed at recovery from what the step did. */
 type Derived = { k: 'mdevCreated'; uuid: string } | { k: 'probed'; address: string; driver: string | null } | { k: 'unknown' };
@@ -99,8 +102,11 @@ function startTime(env: Env, pid: string): string | null {
 function prim(env: Env, s: Step): Prim {
   const k = (p: string) => env.kernelPath(p);
   switch (s.kind) {
-    case 'write':
-      return { k: 'write', path: k(s.path), value: s.value, note: s.note };
+    case 'write': {
+      const d = s.done;
+      const done: DonePrim | undefined = d === undefined ? undefined : d.k === 'reads' ? { k: 'reads', path: k(d.path), value: d.value } : { k: d.k, path: k(d.path) };
+      return { k: 'write', path: k(s.path), value: s.value, note: s.note, ...(done ? { done } : {}) };
+    }
     case 'file':
       return { k: 'file', path: k(s.path), content: s.content, note: s.note };
     case 'chown':
@@ -264,9 +270,12 @@ function checkPath(p: unknown, top: string): string {
 function checkPrim(x: unknown): Prim {
   if (!isObj(x) || !isStr(x.note)) throw new Corrupt('a step is not an object with a note');
   switch (x.k) {
-    case 'write':
+    case 'write': {
       if (!isStr(x.value)) throw new Corrupt('a write without a value');
-      return { k: 'write', path: checkPath(x.path, 'sys'), value: x.value, note: x.note };
+      const w: Prim = { k: 'write', path: checkPath(x.path, 'sys'), value: x.value, note: x.note };
+      if (x.done !== undefined) w.done = checkDone(x.done);
+      return w;
+    }
     case 'file':
       if (!(isStr(x.content) || x.content === null)) throw new Corrupt('a file step without content');
       return { k: 'file', path: checkPath(x.path, 'etc'), content: x.content, note: x.note };
@@ -277,6 +286,30 @@ function checkPrim(x: unknown): Prim {
       return { k: 'wait', note: x.note };
     default:
       throw new Corrupt(`a step of unknown kind ${JSON.stringify(x.k)}`);
+  }
+}
+
+function checkDone(d: unknown): DonePrim {
+  if (!isObj(d)) throw new Corrupt('a write\'s done check is not an object');
+  if (d.k === 'exists' || d.k === 'gone') return { k: d.k, path: checkPath(d.path, 'sys') };
+  if (d.k === 'reads' && isStr(d.value)) return { k: 'reads', path: checkPath(d.path, 'sys'), value: d.value };
+  throw new Corrupt('a write\'s done check of unknown shape');
+}
+
+/** Whether a journaled write has taken effect, asked of the host now. */
+function isDone(env: Env, d: DonePrim): boolean {
+  const path = env.path(d.path);
+  switch (d.k) {
+    case 'exists':
+      return exists(path);
+    case 'gone':
+      return !exists(path);
+    case 'reads':
+      try {
+        return readText(path)?.trim() === d.value.trim();
+      } catch {
+        return false; // Unreadable (a write-only attribute): write it again.
+      }
   }
 }
 
@@ -458,6 +491,8 @@ function fromPrim(env: Env, u: Prim): Step[] {
       return exists(env.path(u.path)) ? [{ kind: 'chown', path: env.path(u.path), uid: u.uid, gid: u.gid, note: u.note }] : [];
     case 'write': {
       const path = env.path(u.path);
+      // The step says how to tell it is done (an attribute put back reads back its value): ask it.
+      if (u.done !== undefined) return isDone(env, u.done) ? [] : [write(path, u.value, u.note)];
       if (CREATE.test(u.path)) {
         const dir = mdevDir(env, u.value);
         if (exists(dir)) return []; // There (again) already.
