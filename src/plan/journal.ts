@@ -29,7 +29,10 @@
  * mdev is removed if it exists; a probe is undone by unbinding a driver that
  * was not the one before). Every inverse checks the state first, so undoing a
  * step that was started but had not taken effect, or that a killed rollback
- * had undone already, does nothing.
+ * had undone already, does nothing. A write that can tell from the host that
+ * it is done carries the check itself (types.ts Done: an mdev recreated, a VF
+ * count, an attribute put back), journaled with it: recovery asks the step
+ * rather than recognising its path.
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync, lstatSync, fsyncSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -120,7 +123,6 @@ const CREATE = /^\/sys\/class\/mdev_bus\/[^/]+\/mdev_supported_types\/[^/]+\/cre
 const REMOVE = /^\/sys\/bus\/mdev\/devices\/([^/]+)\/remove$/;
 const BIND = /^\/sys\/bus\/pci\/drivers\/([^/]+)\/bind$/;
 const PROBE = '/sys/bus/pci/drivers_probe';
-const SRIOV_STATE = /\/sriov_numvfs$/;
 
 /** What a function-valued undo computes, recognised by the write it undoes (src/plan/mdev.ts, pci.ts). */
 function derive(env: Env, p: Prim): Derived {
@@ -313,6 +315,19 @@ function isDone(env: Env, d: DonePrim): boolean {
   }
 }
 
+/** What a recovery waits for after a write it makes: a device it creates (or removes) to show (or go); a value read back needs no wait. */
+function settle(env: Env, d: DonePrim): Step[] {
+  const path = env.path(d.path);
+  switch (d.k) {
+    case 'exists':
+      return [wait(`${d.path} to appear`, () => exists(path))];
+    case 'gone':
+      return [wait(`${d.path} to go away`, () => !exists(path))];
+    case 'reads':
+      return [];
+  }
+}
+
 function checkRec(x: unknown): Rec {
   if (!isObj(x)) throw new Corrupt('a step record is not an object');
   const r: Rec = { do: checkPrim(x.do) };
@@ -491,19 +506,13 @@ function fromPrim(env: Env, u: Prim): Step[] {
       return exists(env.path(u.path)) ? [{ kind: 'chown', path: env.path(u.path), uid: u.uid, gid: u.gid, note: u.note }] : [];
     case 'write': {
       const path = env.path(u.path);
-      // The step says how to tell it is done (an attribute put back reads back its value): ask it.
-      if (u.done !== undefined) return isDone(env, u.done) ? [] : [write(path, u.value, u.note)];
-      if (CREATE.test(u.path)) {
-        const dir = mdevDir(env, u.value);
-        if (exists(dir)) return []; // There (again) already.
-        return [write(path, u.value, u.note), wait(`${env.kernelPath(dir)} to appear`, () => exists(dir))];
-      }
+      // The step says how to tell it is done (an mdev recreated: its directory is there; a VF count or an
+      // attribute: it reads back its value): ask it, and wait for a device it makes to appear.
+      if (u.done !== undefined) return isDone(env, u.done) ? [] : [write(path, u.value, u.note), ...settle(env, u.done)];
       const rm = REMOVE.exec(u.path);
       if (rm) return removeMdev(env, rm[1]!, u.note);
       const bind = BIND.exec(u.path);
       if (bind && currentDriver(env, u.value) === bind[1]) return [];
-      // A PF's VF count that already says it (the killed write never took effect): writing the count again would be EBUSY.
-      if (SRIOV_STATE.test(u.path) && readText(path)?.trim() === u.value.trim()) return [];
       return [write(path, u.value, u.note)];
     }
   }

@@ -120,7 +120,8 @@ export function createdPartitions(env: Env, req: CreateRequest, plan: CreatePlan
  */
 export function removeSteps(env: Env, m: Mdev, attrs: readonly { name: string; value: string }[]): Step[] {
   const dir = mdevDir(env, m.uuid);
-  const recreate = write(under(parentTypeDir(env, m.parent, m.type), 'create'), m.uuid, `recreated ${m.uuid}`);
+  // Done once the device is there: a crash recovery asks this, not the path (journal.ts).
+  const recreate = write(under(parentTypeDir(env, m.parent, m.type), 'create'), m.uuid, `recreated ${m.uuid}`, undefined, { k: 'exists', path: dir });
   const back = [recreate, wait(`${env.kernelPath(dir)} to come back`, () => existsSync(dir)), ...attrSteps(env, m.uuid, attrs, 'put back')];
   const step = { ...removeStep(env, m.uuid, `remove ${m.uuid}`), undo: back };
   return [step, wait(`${env.kernelPath(dir)} to go away`, () => !existsSync(dir))];
