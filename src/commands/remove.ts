@@ -13,6 +13,7 @@ import type { PlanError } from '../plan/execute.js';
 import { PendingWriteError } from '../plan/stop.js';
 import { who } from '../host/held.js';
 import { removeSteps } from '../plan/mdev.js';
+import type { Step } from '../plan/types.js';
 import { findHoldersSync, type Holder } from '../sysfs/holders.js';
 import { listDirSync } from '../sysfs/attr.js';
 import { mdevDir, readMdev, type Mdev } from '../sysfs/mdev.js';
@@ -51,7 +52,7 @@ export async function run(ctx: Context, { uuids, force }: RemoveOptions): Promis
     );
   }
   // An undone remove gives the partition back with its definition's attributes.
-  const steps = [];
+  const steps: Step[] = [];
   for (const m of mdevs) steps.push(...removeSteps(env, m, await definedAttrs(env, m)));
   const plan = { steps };
   // A remove still pending: say who holds it, as far as /proc shows.

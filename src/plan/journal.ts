@@ -59,7 +59,7 @@ type Prim =
   | { k: 'wait'; note: string };
 
 /** A write's "already done?" (types.ts Done), kernel paths. */
-type DonePrim = { k: 'exists' | 'gone'; path: string } | { k: 'reads'; path: string; value: string };
+type DonePrim = { k: 'exists'; path: string } | { k: 'reads'; path: string; value: string };
 
 /** The inverse of a step whose undo is a function, computed at recovery from what the step did. */
 type Derived = { k: 'mdevCreated'; uuid: string } | { k: 'probed'; address: string; driver: string | null } | { k: 'unknown' };
@@ -107,7 +107,7 @@ function prim(env: Env, s: Step): Prim {
   switch (s.kind) {
     case 'write': {
       const d = s.done;
-      const done: DonePrim | undefined = d === undefined ? undefined : d.k === 'reads' ? { k: 'reads', path: k(d.path), value: d.value } : { k: d.k, path: k(d.path) };
+      const done: DonePrim | undefined = d === undefined ? undefined : d.k === 'reads' ? { k: 'reads', path: k(d.path), value: d.value } : { k: 'exists', path: k(d.path) };
       return { k: 'write', path: k(s.path), value: s.value, note: s.note, ...(done ? { done } : {}) };
     }
     case 'file':
@@ -293,7 +293,7 @@ function checkPrim(x: unknown): Prim {
 
 function checkDone(d: unknown): DonePrim {
   if (!isObj(d)) throw new Corrupt('a write\'s done check is not an object');
-  if (d.k === 'exists' || d.k === 'gone') return { k: d.k, path: checkPath(d.path, 'sys') };
+  if (d.k === 'exists') return { k: 'exists', path: checkPath(d.path, 'sys') };
   if (d.k === 'reads' && isStr(d.value)) return { k: 'reads', path: checkPath(d.path, 'sys'), value: d.value };
   throw new Corrupt('a write\'s done check of unknown shape');
 }
@@ -304,8 +304,6 @@ function isDone(env: Env, d: DonePrim): boolean {
   switch (d.k) {
     case 'exists':
       return exists(path);
-    case 'gone':
-      return !exists(path);
     case 'reads':
       try {
         return readText(path)?.trim() === d.value.trim();
@@ -315,17 +313,10 @@ function isDone(env: Env, d: DonePrim): boolean {
   }
 }
 
-/** What a recovery waits for after a write it makes: a device it creates (or removes) to show (or go); a value read back needs no wait. */
+/** What a recovery waits for after a write it makes: a device it creates, to appear; a value read back needs no wait. */
 function settle(env: Env, d: DonePrim): Step[] {
   const path = env.path(d.path);
-  switch (d.k) {
-    case 'exists':
-      return [wait(`${d.path} to appear`, () => exists(path))];
-    case 'gone':
-      return [wait(`${d.path} to go away`, () => !exists(path))];
-    case 'reads':
-      return [];
-  }
+  return d.k === 'exists' ? [wait(`${d.path} to appear`, () => exists(path))] : [];
 }
 
 function checkRec(x: unknown): Rec {

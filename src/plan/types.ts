@@ -34,11 +34,11 @@ export interface WriteStep {
 
 /**
  * A write's "already done?" as data (it is journaled): the path exists (an
- * mdev created: its device directory), is gone (an mdev removed), or reads
- * back the value (an attribute, a VF count; compared without surrounding
- * whitespace, as sysfs adds a newline).
+ * mdev created: its device directory), or reads back the value (an
+ * attribute, a VF count; compared without surrounding whitespace, as sysfs
+ * adds a newline).
  */
-export type Done = { k: 'exists'; path: HostPath } | { k: 'gone'; path: HostPath } | { k: 'reads'; path: HostPath; value: string };
+export type Done = { k: 'exists'; path: HostPath } | { k: 'reads'; path: HostPath; value: string };
 
 export interface WaitStep {
   kind: 'wait';
