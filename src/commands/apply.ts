@@ -39,7 +39,7 @@ export async function run(ctx: Context, { file, desired }: ApplyOptions): Promis
   const diffs = await reconcile(env, desired);
   await refuseHeldMdevs(env, diffs.flatMap((d) => d.remove), 'apply');
   await checkCapacity(env, diffs);
-  const plan = { ...applySteps(env, diffs), hooks: await applyHooks(env, diffs) };
+  const plan = { ...(await applySteps(env, diffs)), hooks: await applyHooks(env, diffs) };
   const changes = changesOf(diffs);
   const json = { schemaVersion: 1, config: desired.config, changed: changes.length > 0, changes };
   const same = diffs.every(isEmpty);

@@ -13,11 +13,13 @@ import type { PlanError } from '../plan/execute.js';
 import { PendingWriteError } from '../plan/stop.js';
 import { who } from '../host/held.js';
 import { removeSteps } from '../plan/mdev.js';
+import type { Step } from '../plan/types.js';
 import { findHoldersSync, type Holder } from '../sysfs/holders.js';
 import { listDirSync } from '../sysfs/attr.js';
 import { mdevDir, readMdev, type Mdev } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
 import { checkUuid } from '../validate.js';
+import { definedAttrs } from '../persist/store.js';
 
 export interface RemoveOptions {
   uuids: string[];
@@ -49,7 +51,10 @@ export async function run(ctx: Context, { uuids, force }: RemoveOptions): Promis
       'stop the process first; remove --force tries anyway and gives up waiting after a few seconds',
     );
   }
-  const plan = { steps: mdevs.flatMap((m) => removeSteps(env, m)) };
+  // An undone remove gives the partition back with its definition's attributes.
+  const steps: Step[] = [];
+  for (const m of mdevs) steps.push(...removeSteps(env, m, await definedAttrs(env, m)));
+  const plan = { steps };
   // A remove still pending: say who holds it, as far as /proc shows.
   const failed = (err: PlanError): AccelError => {
     const f = err.failure;

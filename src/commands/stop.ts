@@ -9,7 +9,7 @@ import { NotFoundError } from '../errors.js';
 import { removeSteps } from '../plan/mdev.js';
 import { oneUuid } from '../persist/args.js';
 import { refuseHeldMdevs } from '../host/held.js';
-import { definitionHook, findDefinitions } from '../persist/store.js';
+import { definedAttrs, definitionHook, findDefinitions } from '../persist/store.js';
 import { readMdev } from '../sysfs/mdev.js';
 
 export const check = ({ args, opts }: Given<'stop'>): string => oneUuid('stop', args, opts.uuid, true)!;
@@ -24,7 +24,7 @@ export async function run(ctx: Context, uuid: string): Promise<Planned | Outcome
   }
   await refuseHeldMdevs(env, [m], 'stop');
   // As mdevctl: the callouts get the running device's config, start manual, no attributes.
-  const plan = { steps: removeSteps(env, m), hooks: [definitionHook('stop', { uuid, parent: m.parent, type: m.type, start: 'manual', attrs: [] })] };
+  const plan = { steps: removeSteps(env, m, await definedAttrs(env, m)), hooks: [definitionHook('stop', { uuid, parent: m.parent, type: m.type, start: 'manual', attrs: [] })] };
   return planned(plan, () => {
     ctx.info(`stopped ${uuid}`);
     return { json: { schemaVersion: 1, partitions: [{ uuid, parent: m.parent, type: m.type, iommuGroup: m.iommuGroup }] }, text: '' };

@@ -1,7 +1,8 @@
 /**
  * A reconciled diff as one plan: removals first (they free the shared pool),
  * then creations, then definition files. executePlan undoes what was done when
- * a step fails: removed partitions come back with the same UUID and type,
+ * a step fails: removed partitions come back with the same UUID and type (and
+ * their definition's attributes, written in order),
  * created ones go, definition files get their old bytes back.
  *
  * The plan carries mdevctl's callouts for each change, as the mdevctl command
@@ -12,10 +13,10 @@
 import type { Env } from '../env.js';
 import { BusyError } from '../errors.js';
 import { createSteps, findType, removeSteps } from '../plan/mdev.js';
-import type { Hook, Plan } from '../plan/types.js';
+import type { Hook, Plan, Step } from '../plan/types.js';
 import { isEmpty, type ParentDiff } from './reconcile.js';
 import { defineSteps, undefineSteps } from './steps.js';
-import { definitionHook, listDefinitions, type Definition } from './store.js';
+import { definedAttrs, definitionHook, listDefinitions, type Definition } from './store.js';
 
 /** Refuses before any write when a type cannot hold what the plan adds (pools shared: removals may free room). */
 export async function checkCapacity(env: Env, diffs: ParentDiff[]): Promise<void> {
@@ -65,8 +66,10 @@ export async function applyHooks(env: Env, diffs: ParentDiff[]): Promise<Hook[]>
   return [...stops, ...starts, ...files];
 }
 
-export function applySteps(env: Env, diffs: ParentDiff[]): Plan {
-  const removals = diffs.flatMap((d) => d.remove.flatMap((m) => removeSteps(env, m)));
+export async function applySteps(env: Env, diffs: ParentDiff[]): Promise<Plan> {
+  // A removal undone gives the partition back with its definition's attributes as they are before the plan runs.
+  const removals: Step[] = [];
+  for (const m of diffs.flatMap((d) => d.remove)) removals.push(...removeSteps(env, m, await definedAttrs(env, m)));
   const creations = diffs.flatMap((d) =>
     d.create.flatMap((c) => createSteps(env, { parent: c.parent, type: c.type, uuids: [c.uuid], attrs: c.attrs }, c.uuid)),
   );

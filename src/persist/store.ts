@@ -110,6 +110,26 @@ export async function readDefinition(env: Env, parent: string, uuid: string): Pr
   return text === null ? null : parseDefinition(env.kernelPath(path), parent, uuid, text);
 }
 
+/**
+ * The attributes a running partition was started with, as far as accelctl can
+ * know them: its definition's on its parent, when that says the same type (a
+ * transient partition, or one defined as another type, has none to give
+ * back). An undo of its removal writes them again, in this order, as `start`
+ * does. A malformed definition is warned about (once) and gives none: it never
+ * stops the removal.
+ */
+export async function definedAttrs(env: Env, m: { uuid: string; parent: string; type: string }): Promise<Attr[]> {
+  let def: Definition | null;
+  try {
+    def = await readDefinition(env, m.parent, m.uuid);
+  } catch (err) {
+    if (!(err instanceof FailedError)) throw err;
+    env.warnOnce(definitionPath(env, m.parent, m.uuid), `${err.message}: its attributes are not put back if the removal is undone`);
+    return [];
+  }
+  return def !== null && def.type === m.type ? def.attrs : [];
+}
+
 /** A definition file as found: `def` null when it does not parse (`problem` says why). */
 export interface DefinitionEntry {
   parent: string;

@@ -29,7 +29,10 @@
  * mdev is removed if it exists; a probe is undone by unbinding a driver that
  * was not the one before). Every inverse checks the state first, so undoing a
  * step that was started but had not taken effect, or that a killed rollback
- * had undone already, does nothing.
+ * had undone already, does nothing. A write that can tell from the host that
+ * it is done carries the check itself (types.ts Done: an mdev recreated, a VF
+ * count, an attribute put back), journaled with it: recovery asks the step
+ * rather than recognising its path.
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync, lstatSync, fsyncSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -50,10 +53,13 @@ const MAX_BYTES = 64 * 1024 * 1024;
 
 /** A step as data: kernel paths, so the journal reads as the host names things and is root-independent. */
 type Prim =
-  | { k: 'write'; path: string; value: string; note: string }
+  | { k: 'write'; path: string; value: string; note: string; done?: DonePrim }
   | { k: 'file'; path: string; content: string | null; note: string }
   | { k: 'chown'; path: string; uid: number; gid: number; note: string }
   | { k: 'wait'; note: string };
+
+/** A write's "already done?" (types.ts Done), kernel paths. */
+type DonePrim = { k: 'exists'; path: string } | { k: 'reads'; path: string; value: string };
 
 /** The inverse of a step whose undo is a function, computed at recovery from what the step did. */
 type Derived = { k: 'mdevCreated'; uuid: string } | { k: 'probed'; address: string; driver: string | null } | { k: 'unknown' };
@@ -111,8 +117,11 @@ function startTime(env: Env, pid: string): string | null {
 function prim(env: Env, s: Step): Prim {
   const k = (p: string) => env.kernelPath(p);
   switch (s.kind) {
-    case 'write':
-      return { k: 'write', path: k(s.path), value: s.value, note: s.note };
+    case 'write': {
+      const d = s.done;
+      const done: DonePrim | undefined = d === undefined ? undefined : d.k === 'reads' ? { k: 'reads', path: k(d.path), value: d.value } : { k: 'exists', path: k(d.path) };
+      return { k: 'write', path: k(s.path), value: s.value, note: s.note, ...(done ? { done } : {}) };
+    }
     case 'file':
       return { k: 'file', path: k(s.path), content: s.content, note: s.note };
     case 'chown':
@@ -126,7 +135,6 @@ const CREATE = /^\/sys\/class\/mdev_bus\/[^/]+\/mdev_supported_types\/[^/]+\/cre
 const REMOVE = /^\/sys\/bus\/mdev\/devices\/([^/]+)\/remove$/;
 const BIND = /^\/sys\/bus\/pci\/drivers\/([^/]+)\/bind$/;
 const PROBE = '/sys/bus/pci/drivers_probe';
-const SRIOV_STATE = /\/sriov_numvfs$/;
 
 /** What a function-valued undo computes, recognised by the write it undoes (src/plan/mdev.ts, pci.ts). */
 function derive(env: Env, p: Prim): Derived {
@@ -277,9 +285,12 @@ function checkPath(p: unknown, top: string): string {
 function checkPrim(x: unknown): Prim {
   if (!isObj(x) || !isStr(x.note)) throw new Corrupt('a step is not an object with a note');
   switch (x.k) {
-    case 'write':
+    case 'write': {
       if (!isStr(x.value)) throw new Corrupt('a write without a value');
-      return { k: 'write', path: checkPath(x.path, 'sys'), value: x.value, note: x.note };
+      const w: Prim = { k: 'write', path: checkPath(x.path, 'sys'), value: x.value, note: x.note };
+      if (x.done !== undefined) w.done = checkDone(x.done);
+      return w;
+    }
     case 'file':
       if (!(isStr(x.content) || x.content === null)) throw new Corrupt('a file step without content');
       return { k: 'file', path: checkPath(x.path, 'etc'), content: x.content, note: x.note };
@@ -291,6 +302,34 @@ function checkPrim(x: unknown): Prim {
     default:
       throw new Corrupt(`a step of unknown kind ${JSON.stringify(x.k)}`);
   }
+}
+
+function checkDone(d: unknown): DonePrim {
+  if (!isObj(d)) throw new Corrupt('a write\'s done check is not an object');
+  if (d.k === 'exists') return { k: 'exists', path: checkPath(d.path, 'sys') };
+  if (d.k === 'reads' && isStr(d.value)) return { k: 'reads', path: checkPath(d.path, 'sys'), value: d.value };
+  throw new Corrupt('a write\'s done check of unknown shape');
+}
+
+/** Whether a journaled write has taken effect, asked of the host now. */
+function isDone(env: Env, d: DonePrim): boolean {
+  const path = env.path(d.path);
+  switch (d.k) {
+    case 'exists':
+      return exists(path);
+    case 'reads':
+      try {
+        return readText(path)?.trim() === d.value.trim();
+      } catch {
+        return false; // Unreadable (a write-only attribute): write it again.
+      }
+  }
+}
+
+/** What a recovery waits for after a write it makes: a device it creates, to appear; a value read back needs no wait. */
+function settle(env: Env, d: DonePrim): Step[] {
+  const path = env.path(d.path);
+  return d.k === 'exists' ? [wait(`${d.path} to appear`, () => exists(path))] : [];
 }
 
 function checkRec(x: unknown): Rec {
@@ -471,17 +510,13 @@ function fromPrim(env: Env, u: Prim): Step[] {
       return exists(env.path(u.path)) ? [{ kind: 'chown', path: env.path(u.path), uid: u.uid, gid: u.gid, note: u.note }] : [];
     case 'write': {
       const path = env.path(u.path);
-      if (CREATE.test(u.path)) {
-        const dir = mdevDir(env, u.value);
-        if (exists(dir)) return []; // There (again) already.
-        return [write(path, u.value, u.note), wait(`${env.kernelPath(dir)} to appear`, () => exists(dir))];
-      }
+      // The step says how to tell it is done (an mdev recreated: its directory is there; a VF count or an
+      // attribute: it reads back its value): ask it, and wait for a device it makes to appear.
+      if (u.done !== undefined) return isDone(env, u.done) ? [] : [write(path, u.value, u.note), ...settle(env, u.done)];
       const rm = REMOVE.exec(u.path);
       if (rm) return removeMdev(env, rm[1]!, u.note);
       const bind = BIND.exec(u.path);
       if (bind && currentDriver(env, u.value) === bind[1]) return [];
-      // A PF's VF count that already says it (the killed write never took effect): writing the count again would be EBUSY.
-      if (SRIOV_STATE.test(u.path) && readText(path)?.trim() === u.value.trim()) return [];
       return [write(path, u.value, u.note)];
     }
   }

@@ -53,8 +53,7 @@ export function createSteps(env: Env, req: CreateRequest, uuid: string): Step[] 
     ),
     wait(`${env.kernelPath(dir)} to appear`, () => existsSync(dir)),
   ];
-  for (const a of req.attrs) steps.push(write(under(dir, a.name), a.value, `set ${a.name} on ${uuid}`));
-  return steps;
+  return [...steps, ...attrSteps(env, uuid, req.attrs, 'set')];
 }
 
 export interface CreatePlan extends Plan {
@@ -115,14 +114,29 @@ export function createdPartitions(env: Env, req: CreateRequest, plan: CreatePlan
 }
 
 /**
- * Removes one mdev; undone by creating it again with the same UUID and type
- * and waiting for it to appear, so the undo says done only of a partition
- * that is there again (and a later undo step, or the next command, finds it).
- * The remove write blocks while anything holds the device: the executor bounds it (bounded.ts).
+ * Removes one mdev; undone by creating it again with the same UUID and type,
+ * waiting for it to appear, and writing `attrs` (its definition's, in order:
+ * persist/store.ts definedAttrs) as `start` does, so the undo says done only
+ * of a partition that is there again as it was (and a later undo step, or the
+ * next command, finds it). The attributes come from the plan, not from a
+ * file read during the undo: the undo puts back what was there when the
+ * command looked. The remove write blocks while anything holds the device:
+ * the executor bounds it (bounded.ts).
  */
-export function removeSteps(env: Env, m: Mdev): Step[] {
+export function removeSteps(env: Env, m: Mdev, attrs: readonly { name: string; value: string }[]): Step[] {
   const dir = mdevDir(env, m.uuid);
-  const recreate = write(under(parentTypeDir(env, m.parent, m.type), 'create'), m.uuid, `recreated ${m.uuid}`);
-  const step = { ...removeStep(env, m.uuid, `remove ${m.uuid}`), undo: [recreate, wait(`${env.kernelPath(dir)} to come back`, () => existsSync(dir))] };
+  // Done once the device is there: a crash recovery asks this, not the path (journal.ts).
+  const recreate = write(under(parentTypeDir(env, m.parent, m.type), 'create'), m.uuid, `recreated ${m.uuid}`, undefined, { k: 'exists', path: dir });
+  const back = [recreate, wait(`${env.kernelPath(dir)} to come back`, () => existsSync(dir)), ...attrSteps(env, m.uuid, attrs, 'put back')];
+  const step = { ...removeStep(env, m.uuid, `remove ${m.uuid}`), undo: back };
   return [step, wait(`${env.kernelPath(dir)} to go away`, () => !existsSync(dir))];
+}
+
+/** The attribute writes after a create (in order), as mdevctl's start makes them. */
+function attrSteps(env: Env, uuid: string, attrs: readonly { name: string; value: string }[], verb: string): WriteStep[] {
+  const dir = mdevDir(env, uuid);
+  return attrs.map((a) => {
+    const path = under(dir, a.name);
+    return write(path, a.value, `${verb} ${a.name} on ${uuid}`, undefined, { k: 'reads', path, value: a.value });
+  });
 }

@@ -104,7 +104,7 @@ function reenableSteps(env: Env, pf: PciFunction, count: number, vfs: VfState[])
   const hold = existsSync(autoprobe) && readAttrSync(env, autoprobe) !== '0' && vfs.length > 0;
   return [
     ...(hold ? [write(autoprobe, '0', `held sriov_drivers_autoprobe of ${pf.address} at 0 while its VFs came back`)] : []),
-    write(numvfs, String(count), `re-enabled ${count} VFs of ${pf.address}`),
+    write(numvfs, String(count), `re-enabled ${count} VFs of ${pf.address}`, undefined, { k: 'reads', path: numvfs, value: String(count) }),
     wait(`${count} VFs of ${pf.address} to come back`, () => existsSync(vfLink(count - 1)), VF_WAIT_MS),
     ...(hold ? [write(autoprobe, '1', `restored sriov_drivers_autoprobe of ${pf.address}`)] : []),
     ...vfs.flatMap((vf) => restoreVf(env, vf)),
@@ -146,7 +146,8 @@ export function sriovSteps(env: Env, pf: PciFunction, vfs: number, autoprobe: bo
   if (vfs > 0) {
     steps.push(
       write(numvfs, String(vfs), `enable ${vfs} VFs on ${pf.address}`, [
-        write(numvfs, '0', `disabled the new VFs of ${pf.address}`),
+        // A PF's count that says it already (the enable never took effect): writing it again would be EBUSY.
+        write(numvfs, '0', `disabled the new VFs of ${pf.address}`, undefined, { k: 'reads', path: numvfs, value: '0' }),
         wait(`the new VFs of ${pf.address} to go away`, () => !existsSync(vfLink(0)), VF_WAIT_MS),
       ]),
       wait(`${vfs} VFs of ${pf.address} to appear`, () => existsSync(vfLink(vfs - 1)), VF_WAIT_MS),

@@ -23,7 +23,22 @@ export interface WriteStep {
    * child, and the run stops when it is still pending after this.
    */
   boundedMs?: number;
+  /**
+   * How to tell, from the host alone, that this write has taken effect: the
+   * crash journal (journal.ts) records it, and a recovery that finds it so
+   * leaves the write out (undoing a step twice, or one a killed run never
+   * got to, must do nothing) and waits for what it says after a write it makes.
+   */
+  done?: Done;
 }
+
+/**
+ * A write's "already done?" as data (it is journaled): the path exists (an
+ * mdev created: its device directory), or reads back the value (an
+ * attribute, a VF count; compared without surrounding whitespace, as sysfs
+ * adds a newline).
+ */
+export type Done = { k: 'exists'; path: HostPath } | { k: 'reads'; path: HostPath; value: string };
 
 export interface WaitStep {
   kind: 'wait';
@@ -85,12 +100,13 @@ export interface Plan {
   hooks?: Hook[];
 }
 
-export const write = (path: HostPath, value: string, note: string, undo?: Undo): WriteStep => ({
+export const write = (path: HostPath, value: string, note: string, undo?: Undo, done?: Done): WriteStep => ({
   kind: 'write',
   path,
   value,
   note,
   ...(undo ? { undo } : {}),
+  ...(done ? { done } : {}),
 });
 
 export const wait = (what: string, check: WaitStep['check'], timeoutMs = 5000): WaitStep => ({

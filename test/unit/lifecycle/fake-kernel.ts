@@ -17,6 +17,30 @@ export interface Written {
 
 const errno = (code: string) => Object.assign(new Error(code), { code });
 
+/**
+ * Where a fixture says which attributes the fake kernel's mdevs of a type
+ * have (the real ones come from the vendor driver): a JSON object, type name
+ * -> { attribute: value a new device starts with }. Outside /sys, so no
+ * accelctl command sees it; every FakeKernel on the tree reads it.
+ */
+export const MDEV_ATTRS = '/fake-kernel/mdev-attrs.json';
+
+function mdevAttrsOf(env: Env): Record<string, Record<string, string>> {
+  try {
+    return JSON.parse(fs.readFileSync(env.path(MDEV_ATTRS), 'utf8')) as Record<string, Record<string, string>>;
+  } catch {
+    return {};
+  }
+}
+
+/** Gives the fake kernel's new mdevs of `type` these attribute files (name -> the value a new device starts with). */
+export function giveMdevAttrs(env: Env, type: string, attrs: Record<string, string>): void {
+  const all = mdevAttrsOf(env);
+  all[type] = attrs;
+  fs.mkdirSync(path.dirname(env.path(MDEV_ATTRS)), { recursive: true });
+  fs.writeFileSync(env.path(MDEV_ATTRS), JSON.stringify(all));
+}
+
 export class FakeKernel implements KernelWriter {
   readonly log: Written[] = [];
   readonly chowns: { path: string; uid: number; gid: number }[] = [];
@@ -123,6 +147,7 @@ export class FakeKernel implements KernelWriter {
     this.rel(path.join(mdir, 'mdev_type'), typeDir);
     this.rel(path.join(typeDir, 'devices', uuid), mdir);
     this.rel(this.sys('bus/mdev/devices', uuid), mdir);
+    for (const [name, value] of Object.entries(mdevAttrsOf(this.env)[path.basename(typeDir)] ?? {})) fs.writeFileSync(path.join(mdir, name), value);
     const g = this.newGroup(mdir, uuid, true);
     this.vfioNode(String(g));
   }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../../src/errors.js';
 import { RemoveOutput } from '../../../src/schemas/remove.js';
 import { makeHarness, type Harness, runner } from './harness.js';
+import { giveMdevAttrs } from './fake-kernel.js';
 
 const create = runner('create');
 const run = runner('remove');
@@ -48,6 +49,56 @@ describe('remove', () => {
       '/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2/create',
     ]);
     expect(fs.existsSync(`${h.root}/sys/bus/mdev/devices/${FREE}`)).toBe(true);
+  });
+
+  describe('a removal undone gives the partition back with its definition\'s attributes', () => {
+    const defined = (content: string) => {
+      fs.mkdirSync(`${h.root}/etc/mdevctl.d/mtty`, { recursive: true });
+      fs.writeFileSync(`${h.root}/etc/mdevctl.d/mtty/${FREE}`, content);
+    };
+    /** remove FREE HELD --force with HELD's remove blocked: FREE's removal is undone. */
+    const failLate = async () => {
+      h.kernel.blocking.add(`/sys/bus/mdev/devices/${HELD}/remove`);
+      h.kernel.bounds = { removeMs: 50, otherMs: 1000 };
+      return run(h.ctx, [FREE, HELD], { force: true }).catch((e) => e);
+    };
+    const def = (type: string) => JSON.stringify({ mdev_type: type, start: 'manual', attrs: [{ beta: '2' }, { alpha: 'x y' }] }, null, 2);
+
+    it('recreated, waited for, then its attributes written in the definition\'s order', async () => {
+      h = makeHarness();
+      giveMdevAttrs(h.env, 'mtty-2', { alpha: '0', beta: '0' });
+      defined(def('mtty-2'));
+      const err = await failLate();
+      expect(err.exitCode).toBe(EXIT.busy);
+      expect(err.message).toMatch(new RegExp(`; undone: recreated ${FREE}, put back beta on ${FREE}, put back alpha on ${FREE}$`));
+      expect(h.kernel.log.slice(2)).toEqual([
+        { path: '/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2/create', value: FREE },
+        { path: `/sys/bus/mdev/devices/${FREE}/beta`, value: '2' },
+        { path: `/sys/bus/mdev/devices/${FREE}/alpha`, value: 'x y' },
+      ]);
+      expect(h.trace.findIndex((l) => l.startsWith(`waited for /sys/bus/mdev/devices/${FREE} to come back`))).toBeLessThan(h.trace.findIndex((l) => l.includes(`${FREE}/beta`)));
+      expect(['alpha', 'beta'].map((a) => fs.readFileSync(`${h.root}/sys/bus/mdev/devices/${FREE}/${a}`, 'utf8'))).toEqual(['x y', '2']);
+    });
+
+    it('a definition of another type says nothing of this partition: recreated without attributes', async () => {
+      h = makeHarness();
+      giveMdevAttrs(h.env, 'mtty-2', { alpha: '0', beta: '0' });
+      defined(def('mtty-1'));
+      const err = await failLate();
+      expect(err.message).toMatch(new RegExp(`; undone: recreated ${FREE}$`));
+      expect(h.kernel.log).toHaveLength(3);
+    });
+
+    it('a malformed definition: warned about with its path, the removal goes on, undone without attributes', async () => {
+      h = makeHarness();
+      defined('{"mdev_type": "mtty-2", "start": "manual", "attrs": [{"../remove": "1"}]}');
+      const err = await failLate();
+      expect(err.message).toMatch(new RegExp(`; undone: recreated ${FREE}$`));
+      expect(h.env.warnings).toEqual([
+        expect.stringMatching(new RegExp(`^malformed definition /etc/mdevctl.d/mtty/${FREE}: .*its attributes are not put back if the removal is undone$`)),
+      ]);
+      expect(h.kernel.log.map((w) => w.path)).not.toContain(`/sys/bus/mdev/devices/${FREE}/../remove`);
+    });
   });
 
   it('an unknown UUID is not found (exit 3) and nothing is removed', async () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT, fromErrno } from '../../../src/errors.js';
 import type { BoundedResult, HookRun, KernelWriter } from '../../../src/plan/writer.js';
-import { FakeKernel } from '../lifecycle/fake-kernel.js';
+import { FakeKernel, giveMdevAttrs } from '../lifecycle/fake-kernel.js';
 import { runArgv } from './inproc.js';
 import { byGroupMembers, changed, fuzzTree, restoreTo, snapshot, withoutLockContent, type FuzzTree } from './tree.js';
 
@@ -75,6 +75,21 @@ async function vfsSetUp(run: (argv: string[]) => Promise<void>, t: FuzzTree): Pr
   new FakeKernel(t.h.env).write(t.h.env.sys('bus/pci/drivers/nvme/unbind'), '0000:01:00.2');
 }
 
+/**
+ * Two partitions started from definitions with attributes (the fake kernel's
+ * mtty-2 devices have `alpha` and `beta`, starting at "0"; start writes the
+ * definition's values in its order): a removal undone must give them back.
+ */
+async function definedWithAttrs(run: (argv: string[]) => Promise<void>, t: FuzzTree): Promise<void> {
+  giveMdevAttrs(t.h.env, 'mtty-2', { alpha: '0', beta: '0' });
+  await run(['define', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(41), '--attr', 'beta=2', '--attr', 'alpha=x y']);
+  await run(['define', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(42), '--attr', 'alpha=7', '--attr', 'beta=8']);
+  await run(['start', uuid(41)]);
+  await run(['start', uuid(42)]);
+  const attr = (u: string, a: string) => fs.readFileSync(path.join(t.root, 'sys/bus/mdev/devices', u, a), 'utf8');
+  expect([attr(uuid(41), 'alpha'), attr(uuid(41), 'beta'), attr(uuid(42), 'alpha'), attr(uuid(42), 'beta')]).toEqual(['x y', '2', '7', '8']);
+}
+
 const SCENARIOS: Scenario[] = [
   { name: 'create --count 3', argv: ['create', '--parent', 'mtty', '--type', 'mtty-1', '--count', '3'], atLeast: 3 },
   {
@@ -99,6 +114,31 @@ const SCENARIOS: Scenario[] = [
           '      partitions:',
           `        - { type: mtty-1, uuids: [${HELD}, ${uuid(11)}, ${uuid(12)}] }`,
           `        - { type: mtty-2, uuids: [${IDLE}, ${uuid(3)}, ${uuid(13)}] }`,
+          '',
+        ].join('\n'),
+      );
+    },
+  },
+  { name: 'remove: two defined with attributes', argv: ['remove', uuid(41), uuid(42)], atLeast: 2, prepare: definedWithAttrs },
+  { name: 'remove --force: two with attributes', argv: ['remove', '--force', uuid(42), uuid(41)], atLeast: 2, prepare: definedWithAttrs },
+  {
+    name: 'apply: removes ones with attributes',
+    argv: ['apply', '-f', '@plan'],
+    atLeast: 4,
+    prepare: async (run, t) => {
+      await definedWithAttrs(run, t);
+      fs.mkdirSync(plans(t), { recursive: true });
+      fs.writeFileSync(
+        path.join(plans(t), 'plan.yaml'),
+        [
+          'version: v1',
+          'configs:',
+          '  default:',
+          '    - parent: mtty',
+          '      persist: true',
+          '      partitions:',
+          `        - { type: mtty-1, uuids: [${HELD}, ${uuid(11)}] }`,
+          `        - { type: mtty-2, uuids: [${IDLE}, ${uuid(13)}] }`,
           '',
         ].join('\n'),
       );

@@ -15,7 +15,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../../../src/errors.js';
 import { JOURNAL } from '../../../src/plan/journal.js';
 import type { BoundedResult, HookRun, KernelWriter } from '../../../src/plan/writer.js';
-import { FakeKernel } from '../lifecycle/fake-kernel.js';
+import { FakeKernel, giveMdevAttrs } from '../lifecycle/fake-kernel.js';
 import { runArgv } from './inproc.js';
 import { byGroupMembers, changed, fuzzTree, restoreTo, snapshot, withoutLockContent, type FuzzTree, type Snapshot } from './tree.js';
 
@@ -97,6 +97,42 @@ interface Scenario {
   atLeast: number;
 }
 
+/** Two partitions started from definitions with attributes (the fake kernel's mtty-2 devices have alpha and beta, "0" when new). */
+async function definedWithAttrs(run: (argv: string[]) => Promise<void>, t: FuzzTree): Promise<void> {
+  giveMdevAttrs(t.h.env, 'mtty-2', { alpha: '0', beta: '0' });
+  await run(['define', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(41), '--attr', 'beta=2', '--attr', 'alpha=x y']);
+  await run(['define', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(42), '--attr', 'alpha=7', '--attr', 'beta=8']);
+  await run(['start', uuid(41)]);
+  await run(['start', uuid(42)]);
+  const attr = (u: string, a: string) => fs.readFileSync(path.join(t.root, 'sys/bus/mdev/devices', u, a), 'utf8');
+  expect([attr(uuid(41), 'alpha'), attr(uuid(41), 'beta'), attr(uuid(42), 'alpha'), attr(uuid(42), 'beta')]).toEqual(['x y', '2', '7', '8']);
+}
+
+const APPLY_ATTRS: Scenario = {
+  name: 'apply: removes ones with attributes',
+  argv: ['apply', '-f', '@plan'],
+  converges: true,
+  atLeast: 6,
+  prepare: async (run, t) => {
+    await definedWithAttrs(run, t);
+    fs.mkdirSync(plans(t), { recursive: true });
+    fs.writeFileSync(
+      path.join(plans(t), 'plan.yaml'),
+      [
+        'version: v1',
+        'configs:',
+        '  default:',
+        '    - parent: mtty',
+        '      persist: true',
+        '      partitions:',
+        `        - { type: mtty-1, uuids: [${HELD}, ${uuid(11)}] }`,
+        `        - { type: mtty-2, uuids: [${IDLE}, ${uuid(13)}] }`,
+        '',
+      ].join('\n'),
+    );
+  },
+};
+
 const SCENARIOS: Scenario[] = [
   { name: 'create --count 3', argv: ['create', '--parent', 'mtty', '--type', 'mtty-1', '--count', '3'], atLeast: 3 },
   {
@@ -132,6 +168,9 @@ const SCENARIOS: Scenario[] = [
     // The parent's directory exists already: undo (a rollback as a recovery) deletes the file and leaves a directory it made.
     prepare: async (run) => run(['define', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(22)]),
   },
+  { name: 'stop: defined with attributes', argv: ['stop', uuid(41)], atLeast: 1, prepare: definedWithAttrs },
+  { name: 'remove: two defined with attributes', argv: ['remove', uuid(41), uuid(42)], atLeast: 2, prepare: definedWithAttrs },
+  APPLY_ATTRS,
   { name: 'bind --group (unbind, override, probe: a derived undo)', argv: ['bind', '0000:00:1f.2', '--group'], atLeast: 6 },
   {
     name: 'sriov --vfs 2 --no-autoprobe',
@@ -258,9 +297,8 @@ describe('kill -9, then apply: the next apply recovers and converges in one run'
   }, 120_000);
 });
 
-describe('kill -9 in the middle of a rollback', () => {
-  it('apply: write k fails, the rollback is killed at each of its undo steps; the next run finishes the undo (steps undone already are left alone)', async () => {
-    const sc = SCENARIOS[1]!;
+describe.each([SCENARIOS[1]!, APPLY_ATTRS])('kill -9 in the middle of a rollback: $name', (sc) => {
+  it('write k fails, the rollback is killed at each of its undo steps (a recreate, an attribute put back); the next run finishes the undo (steps undone already are left alone)', async () => {
     const { t, argv } = await prepared(sc);
     try {
       const base = snapshot(t.root);
@@ -298,6 +336,44 @@ describe('kill -9 in the middle of a rollback', () => {
       t.cleanup();
     }
   }, 120_000);
+});
+
+describe('a removal with attributes, recovered: only what is missing is written, in the definition\'s order', () => {
+  const U = uuid(41);
+  const dev = `/sys/bus/mdev/devices/${U}`;
+  const cases: [string, string[], number, boolean, number, { path: string; value: string }[]][] = [
+    ['killed before its remove took effect: nothing to write', ['stop', U], 1, false, 0, []],
+    [
+      'killed after its remove: recreated, then its attributes',
+      ['stop', U],
+      1,
+      true,
+      0,
+      [
+        { path: '/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2/create', value: U },
+        { path: `${dev}/beta`, value: '2' },
+        { path: `${dev}/alpha`, value: 'x y' },
+      ],
+    ],
+    // remove U uuid(42): the second remove fails, the rollback recreates U (mutation 3) and puts back beta (4), killed there.
+    ['a rollback killed after the recreate and the first attribute: only the second is written', ['remove', U, uuid(42)], 4, true, 2, [{ path: `${dev}/alpha`, value: 'x y' }]],
+  ];
+  it.each(cases)('%s', async (_name, argv, k, after, failAt, writes) => {
+    const { t } = await prepared({ name: 'attrs', argv: [], atLeast: 0, prepare: definedWithAttrs });
+    try {
+      const want = byGroupMembers(snapshot(t.root));
+      const killed = await killedAt(t, argv, k, after, failAt);
+      expect(killed).not.toBeNull();
+      const kernel = new FakeKernel(t.h.env);
+      const r = await runArgv(['remove', NOBODY], t.root, kernel);
+      expect(warnings(r.stderr), r.stderr).toHaveLength(1);
+      expect(r.stderr).not.toContain('NOT undone');
+      expect(kernel.log).toEqual(writes);
+      expect(byGroupMembers(snapshot(t.root))).toEqual(want);
+    } finally {
+      t.cleanup();
+    }
+  });
 });
 
 describe('a journal from another boot', () => {
