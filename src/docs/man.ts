@@ -124,7 +124,7 @@ export function manPage(program: Command, version: string): string {
     '.TP',
     '.B ACCELCTL_HEALTH_WORKER_START',
     'what \\fBhealth\\fR assumes a worker thread costs to start (a duration; by default what the process took to start plus what its first test took more than the others): it starts one only when',
-    'the tests left would take more than twice that per lane already testing. 0 starts them once a second test is measured.',
+    'the tests left would take more than twice that per lane already testing. 0 starts them once three tests are measured.',
     '.SH FILES',
     '.TP',
     '.B /run/accelctl/lock',
