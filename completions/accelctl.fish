@@ -121,7 +121,7 @@ complete -c accelctl -n '__fish_seen_subcommand_from define' -l jsonfile -r -F -
 complete -c accelctl -n '__fish_seen_subcommand_from undefine' -s u -l uuid -x -a '(__accelctl_host live-uuids)' -d 'partition UUID (as mdevctl undefine -u)'
 complete -c accelctl -n '__fish_seen_subcommand_from undefine' -s p -l parent -x -a '(__accelctl_host parents)' -d 'only the definition under this parent'
 complete -c accelctl -n '__fish_seen_subcommand_from undefine; and __accelctl_arg 0' -a '(__accelctl_host defined-uuids)'
-complete -c accelctl -n '__fish_seen_subcommand_from start' -l auto -d 'start every definition marked auto (of --parent): for a udev rule, so saved partitions return at boot'
+complete -c accelctl -n '__fish_seen_subcommand_from start' -l auto -d 'start every definition marked auto (of --parent; without --parent or --device, also apply every persisted binding): for udev and the boot unit, so saved partitions and bindings return at boot'
 complete -c accelctl -n '__fish_seen_subcommand_from start' -l device -x -a '(__accelctl_host pci)' -d 'with --auto: apply the persisted binding (bind --persist) of this PCI function instead: what the udev rule runs when it is added'
 complete -c accelctl -n '__fish_seen_subcommand_from start' -s p -l parent -x -a '(__accelctl_host parents)' -d 'parent device (transient start, or to pick one definition)'
 complete -c accelctl -n '__fish_seen_subcommand_from start' -s t -l type -x -a '(__accelctl_host types)' -d 'mdev type id (transient start)'

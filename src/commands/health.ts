@@ -4,9 +4,10 @@
  * A device another process holds is in use, not unhealthy: its result is a
  * skipped step. Exit 1 when any device fails, and when there is nothing to
  * test unless that was expected (--allow-none, --expect N): a CI check over
- * no devices must not pass by default. The tests run side by side, --jobs at
- * a time (this thread and jobs-1 worker threads), one at a time per IOMMU
- * group; the report keeps the order of the devices.
+ * no devices must not pass by default. The tests run side by side, at most
+ * --jobs at a time (this thread, and worker threads when the work left is
+ * worth starting one), one at a time per IOMMU group; the report keeps the
+ * order of the devices.
  */
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,7 +19,7 @@ import type { Env } from '../env.js';
 import { AccelError, BusyError, EXIT, FailedError } from '../errors.js';
 import { makeStyle } from '../render/style.js';
 import { REPORTERS } from '../selftest/report/index.js';
-import { queuesByKey, runBounded, SharedClaims } from '../selftest/pool.js';
+import { queuesByKey, runBounded, SharedClaims, worthAnotherLane } from '../selftest/pool.js';
 import { selftestDevice, type SelftestOptions } from '../selftest/run.js';
 import type { WorkerReply, WorkerStart } from '../selftest/worker.js';
 import type { SelftestReport, SelftestResult } from '../selftest/types.js';
@@ -30,6 +31,7 @@ import { resolveVfioDevice } from '../vfio/open.js';
 import { DeviceRemovedError } from '../vfio/request.js';
 import type { Sys } from '../vfio/sys.js';
 import type { VfioIo } from '../vfio/io.js';
+import { parseDurationMs } from '../validate.js';
 
 /**
  * Tests at a time by default: one per CPU, at most 4. A quick test is mostly
@@ -115,12 +117,31 @@ async function testHere(ctx: Context, io: VfioIo, dev: ResolvedDevice, options: 
 }
 
 /**
- * `jobs` lanes over the real kernel: this thread is one, jobs-1 worker
- * threads the others. They claim whole queues from one shared counter, so
- * this thread starts testing at once while the workers load (under TCG a
- * worker takes seconds to start: longer than a quick test of many devices),
- * a worker takes only what is left when it is ready, and the workers are
- * ended as soon as every result is in, whether or not they ever got a queue.
+ * What a worker thread costs before it tests anything: about what this
+ * process took to get here (node's start, a bundle loaded, koffi loaded by
+ * nativeSys(), the devices resolved), measured in the same minutes on the
+ * same machine: a worker pays the same kinds of work (under TCG, seconds).
+ * ACCELCTL_HEALTH_WORKER_START (a duration; 0: start workers as soon as three
+ * tests are measured) replaces the estimate: the tests use it to run
+ * workers.
+ */
+function startCostOverride(): number | null {
+  const raw = process.env.ACCELCTL_HEALTH_WORKER_START;
+  return raw !== undefined && raw.trim() !== '' ? parseDurationMs(raw) : null;
+}
+
+/**
+ * Up to `jobs` lanes over the real kernel: this thread is one and starts at
+ * once; worker threads are the others, started only when the tests measured
+ * so far (the fastest from the second on, from the third test) say the work left is worth one (pool.ts
+ * worthAnotherLane), so a quick health of many small devices costs what one
+ * after another costs. A worker's start counts what this process took to
+ * start and what its own first test took more than the others (a worker's
+ * first test pays that again; measured in the sandbox: a worker started
+ * after the first of 24 mtty tests made the run 2.2x slower).
+ * The lanes claim whole queues from one shared counter: a worker takes only
+ * what is left when it is ready, and the workers are ended as soon as every
+ * result is in (not waited for: one still loading has nothing to give back).
  */
 async function sideBySide(ctx: Context, io: VfioIo, devices: ResolvedDevice[], queues: number[][], jobs: number, options: SelftestOptions): Promise<SelftestResult[]> {
   const results = new Array<SelftestResult>(devices.length);
@@ -135,9 +156,12 @@ async function sideBySide(ctx: Context, io: VfioIo, devices: ResolvedDevice[], q
     if (++count === devices.length) settle.resolve();
   };
   const claims = new SharedClaims(queues.length);
+  // Tests in the queues from index q on: what nobody has begun once queue q-1 is claimed.
+  const after = new Array<number>(queues.length + 1).fill(0);
+  for (let q = queues.length - 1; q >= 0; q--) after[q] = after[q + 1]! + queues[q]!.length;
   const start: WorkerStart = { root: ctx.env.root, devices, queues, claims: claims.buffer, options, verbose: ctx.verbose };
   const workers: Worker[] = [];
-  for (let n = 1; n < Math.min(jobs, queues.length); n++) {
+  const startWorker = (): void => {
     const w = new Worker(workerFile(), { workerData: start });
     let done = false;
     w.on('message', (m: WorkerReply) => {
@@ -153,14 +177,48 @@ async function sideBySide(ctx: Context, io: VfioIo, devices: ResolvedDevice[], q
       if (!done && count < devices.length) settle.reject(new Error(`selftest worker exited with ${code}`));
     });
     workers.push(w);
-  }
+  };
+  const override = startCostOverride();
+  const processStartMs = performance.now();
+  // The first test also pays one-time costs (code compiled, koffi's functions bound) that a worker's first
+  // test pays again: it counts toward a worker's start. What a test takes is the fastest from the second on,
+  // and the first decision waits for two of them (measured in the sandbox, a loaded TCG guest: single tests
+  // ran 40 to 340 ms, and one slow one was enough to start a worker that cost more than all the rest).
+  let firstMs = 0;
+  let fastestMs = Infinity;
+  let tested = 0;
   try {
     for (let q = claims.claim(); q !== null; q = claims.claim()) {
-      for (const i of queues[q]!) got(i, await testHere(ctx, io, devices[i]!, options));
+      const queue = queues[q]!;
+      for (let k = 0; k < queue.length; k++) {
+        const i = queue[k]!;
+        const t0 = performance.now();
+        got(i, await testHere(ctx, io, devices[i]!, options));
+        const ms = performance.now() - t0;
+        if (++tested === 1) {
+          firstMs = ms;
+          continue;
+        }
+        // The fastest test from the second on: one test slowed by a busy host must not start a worker.
+        fastestMs = Math.min(fastestMs, ms);
+        if (tested < 3) continue;
+        const perTestMs = fastestMs;
+        const startMs = override ?? processStartMs + Math.max(0, firstMs - perTestMs);
+        const left = queue.length - k - 1 + after[queues.length - claims.unclaimed()]!;
+        // Only whole unclaimed queues can go to a new lane; this thread keeps the rest of its own.
+        const free = claims.unclaimed();
+        while (workers.length < jobs - 1 && workers.length < free && worthAnotherLane({ perTestMs, left, lanes: 1 + workers.length, startMs })) {
+          ctx.trace(`health: ${left} tests left at ~${Math.round(perTestMs)} ms each; starting worker ${workers.length + 1} (a start costs ~${Math.round(startMs)} ms)`);
+          startWorker();
+        }
+      }
     }
     await allIn;
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    for (const w of workers) {
+      w.unref();
+      void w.terminate();
+    }
   }
   return results;
 }

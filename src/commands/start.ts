@@ -8,6 +8,11 @@
  * `start --auto --device ADDR` applies the persisted binding of one PCI
  * function (`bind --persist`): what the udev rule runs when the function is
  * added, so a binding and its owner come back after a reboot (driverctl's job).
+ * `start --auto` with neither --parent nor --device does both for the whole
+ * host: every auto definition and every persisted binding of a function that
+ * is present, each on its own (what the boot unit runs, so a function added
+ * before its driver was loaded, when the udev rule could not bind it, is
+ * bound once it is). Whatever is already as saved is nothing to do.
  */
 import { randomUUID } from 'node:crypto';
 import { planned, type Given, type PartResult, type Planned } from '../command.js';
@@ -22,9 +27,11 @@ import { vfioNode } from '../env.js';
 import { resolveOwner } from '../host/accounts.js';
 import { refuseHeld } from '../host/held.js';
 import { inUse } from '../host/inuse.js';
-import { readBinding } from '../persist/bindings.js';
+import { boundAddresses, readBinding } from '../persist/bindings.js';
 import { bindSteps, currentDriver, isVfioDriver, ownerSteps, rememberStep, requireDriver } from '../plan/pci.js';
 import { pciFunction } from '../sysfs/device.js';
+import { readPciSync } from '../sysfs/pci.js';
+import type { Plan } from '../plan/types.js';
 
 interface StartArgs {
   uuid: string | undefined;
@@ -104,7 +111,7 @@ async function startAuto(ctx: Context, parent: string | undefined): Promise<Plan
   // Each present definition is one part, planned when its turn comes (after the one before started).
   const entries: { d: Definition; req: CreateRequest | null; part: number }[] = [];
   const plans: CreatePlan[] = [];
-  const parts: (() => Promise<CreatePlan>)[] = [];
+  const parts: (() => Promise<Plan>)[] = [];
   for (const d of defs) {
     if (!present.has(d.parent)) {
       entries.push({ d, req: null, part: -1 });
@@ -118,6 +125,47 @@ async function startAuto(ctx: Context, parent: string | undefined): Promise<Plan
       return (plans[i] = { ...p, hooks: p.steps.length > 0 ? [startHook(req, d)] : [] });
     });
   }
+  // With no --parent, every persisted binding too (after the definitions): one part per function present.
+  const bound: { address: string; part: number }[] = [];
+  const bindingViews: (BindingView | undefined)[] = [];
+  if (parent === undefined) {
+    for (const address of boundAddresses(ctx.env)) {
+      if (readPciSync(ctx.env, address) === null) {
+        bound.push({ address, part: -1 });
+        continue;
+      }
+      const i = parts.length;
+      bound.push({ address, part: i });
+      parts.push(async () => {
+        const v = await bindingPlan(ctx, address);
+        bindingViews[i] = v ?? undefined;
+        return v?.plan ?? { steps: [] };
+      });
+    }
+  }
+  /** What each persisted binding came to, after the definitions' report. */
+  const reportBindings = (results: PartResult[], ran: boolean) => {
+    const bindings: ReturnType<BindingView['report']>['binding'][] = [];
+    const skipped: { address: string; reason: string }[] = [];
+    const failed: { address: string; error: string; exitCode: ExitCode }[] = [];
+    const lines: string[] = [];
+    for (const { address, part } of bound) {
+      const r = results[part];
+      const v = bindingViews[part];
+      if (part === -1 || r === undefined) {
+        skipped.push({ address, reason: 'function not present' });
+        lines.push(`skipped binding ${address}: the function is not present`);
+      } else if ('error' in r) {
+        failed.push({ address, error: r.error.message, exitCode: r.error.exitCode });
+        lines.push(`failed binding ${address}: ${r.error.message}`);
+      } else if (ran && v !== undefined) {
+        const { binding, text } = v.report();
+        bindings.push(binding);
+        lines.push(text);
+      }
+    }
+    return { bindings, skipped, failed, lines };
+  };
   /** What each definition came to; `ran`: the parts were executed (else a dry run planned them). */
   const report = (results: PartResult[], ran: boolean) => {
     const partitions: CreatedPartition[] = [];
@@ -138,15 +186,22 @@ async function startAuto(ctx: Context, parent: string | undefined): Promise<Plan
         lines.push(p.created ? `started ${d.uuid} (${d.type} on ${d.parent})` : `${d.uuid} already running (${d.type} on ${d.parent})`);
       }
     }
-    return { partitions, skipped, failed, lines, exitCode: failed[0]?.exitCode ?? EXIT.ok };
+    const b = reportBindings(results, ran);
+    lines.push(...b.lines);
+    return { partitions, skipped, failed, lines, b, exitCode: failed[0]?.exitCode ?? b.failed[0]?.exitCode ?? EXIT.ok };
   };
   return {
     parts,
     keepGoing: true,
     done: (results) => {
-      const { partitions, skipped, failed, lines, exitCode } = report(results, true);
-      if (defs.length === 0) ctx.info(`no auto definitions${parent === undefined ? '' : ` for ${parent}`}: nothing to start`);
-      return { json: { schemaVersion: 1, partitions, skipped, failed, bindings: [] }, text: lines.join('\n'), exitCode };
+      const { partitions, skipped, failed, lines, b, exitCode } = report(results, true);
+      if (parent !== undefined) {
+        if (defs.length === 0) ctx.info(`no auto definitions for ${parent}: nothing to start`);
+        return { json: { schemaVersion: 1, partitions, skipped, failed, bindings: [] }, text: lines.join('\n'), exitCode };
+      }
+      if (defs.length === 0 && bound.length === 0) ctx.info('no auto definitions and no persisted bindings: nothing to start');
+      const json = { schemaVersion: 1, partitions, skipped, failed, bindings: b.bindings, skippedBindings: b.skipped, failedBindings: b.failed };
+      return { json, text: lines.join('\n'), exitCode };
     },
     // The writes go to stdout as for every dry run; what would be skipped or
     // fail says so on stderr, and the exit status is the one the run would have.
@@ -165,6 +220,24 @@ const failure = (d: Definition, err: AccelError): { uuid: string; parent: string
   exitCode: err.exitCode,
 });
 
+/** One persisted binding planned: its plan, what to say before it runs, and its report once it ran. */
+interface BindingView {
+  plan: Plan;
+  notes: string[];
+  report(): { binding: BoundBinding; text: string };
+}
+
+type BoundBinding = {
+  address: string;
+  driver: string | null;
+  previousDriver: string | null;
+  iommuGroup: number | null;
+  vfioDevice: string | null;
+  owner: { uid: number; gid: number } | null;
+  changed: boolean;
+  persisted: true;
+};
+
 /**
  * `--auto --device ADDR`: the persisted binding of one PCI function
  * (src/persist/bindings.ts) applied: driver_override set to its driver, the
@@ -174,19 +247,13 @@ const failure = (d: Definition, err: AccelError): { uuid: string; parent: string
  * driverctl's rule does with /etc/driverctl.d. The same refusals as `bind`
  * (a host driver in use, a VFIO device held open); the IOMMU group is not
  * checked: at boot its other members come one event at a time, each bringing
- * its own persisted binding.
+ * its own persisted binding. Null when the function has none; refusals throw.
  */
-async function startBinding(ctx: Context, device: string): Promise<Planned> {
+async function bindingPlan(ctx: Context, device: string): Promise<BindingView | null> {
   const { env } = ctx;
   const fn = pciFunction(env, device, 'start --auto --device');
   const saved = readBinding(env, fn.address);
-  const none = { schemaVersion: 1, partitions: [], skipped: [], failed: [], bindings: [] };
-  if (saved === null) {
-    return planned({ steps: [] }, () => {
-      ctx.info(`${fn.address} has no persisted binding: nothing to do`);
-      return { json: none, text: '' };
-    });
-  }
+  if (saved === null) return null;
   const { driver } = saved;
   requireDriver(env, driver);
   const owner = saved.owner === null ? null : resolveOwner(env, saved.owner);
@@ -199,23 +266,48 @@ async function startBinding(ctx: Context, device: string): Promise<Planned> {
   const remember = fn.driver !== driver && fn.driver !== null ? [rememberStep(env, fn)] : [];
   const steps = [...remember, ...bindSteps(env, fn, driver), ...ownerSteps(env, fn.iommuGroup, owner)];
   const notes = steps.length === 0 ? [`${fn.address} is already on ${driver} as persisted: nothing to do`] : [];
-  return planned({ steps }, () => {
-    const now = currentDriver(env, fn.address);
-    const node = vfioNode(fn.iommuGroup);
-    const binding = {
-      address: fn.address,
-      driver: now,
-      previousDriver: fn.driver,
-      iommuGroup: fn.iommuGroup,
-      vfioDevice: node,
-      owner: owner ? { uid: owner.uid, gid: owner.gid } : null,
-      changed: steps.length > 0,
-      persisted: true,
-    };
-    const given = owner && steps.some((s) => s.kind === 'chown') ? `, ${node} given to ${saved.owner}` : '';
-    const text = fn.driver !== driver
-      ? `${fn.address}: ${fn.driver ?? 'no driver'} -> ${now ?? 'no driver'}${node ? ` (${node})` : ''}${given} (persisted binding)`
-      : `${fn.address}: already on ${now}${node ? ` (${node})` : ''}${given} (persisted binding)`;
-    return { json: { ...none, bindings: [binding] }, text };
-  }, { notes });
+  return {
+    plan: { steps },
+    notes,
+    report: () => {
+      const now = currentDriver(env, fn.address);
+      const node = vfioNode(fn.iommuGroup);
+      const binding: BoundBinding = {
+        address: fn.address,
+        driver: now,
+        previousDriver: fn.driver,
+        iommuGroup: fn.iommuGroup,
+        vfioDevice: node,
+        owner: owner ? { uid: owner.uid, gid: owner.gid } : null,
+        changed: steps.length > 0,
+        persisted: true,
+      };
+      const given = owner && steps.some((s) => s.kind === 'chown') ? `, ${node} given to ${saved.owner}` : '';
+      const text =
+        fn.driver !== driver
+          ? `${fn.address}: ${fn.driver ?? 'no driver'} -> ${now ?? 'no driver'}${node ? ` (${node})` : ''}${given} (persisted binding)`
+          : `${fn.address}: already on ${now}${node ? ` (${node})` : ''}${given} (persisted binding)`;
+      return { binding, text };
+    },
+  };
+}
+
+async function startBinding(ctx: Context, device: string): Promise<Planned> {
+  const none = { schemaVersion: 1, partitions: [], skipped: [], failed: [], bindings: [] };
+  const v = await bindingPlan(ctx, device);
+  if (v === null) {
+    const address = pciFunction(ctx.env, device, 'start --auto --device').address;
+    return planned({ steps: [] }, () => {
+      ctx.info(`${address} has no persisted binding: nothing to do`);
+      return { json: none, text: '' };
+    });
+  }
+  return planned(
+    v.plan,
+    () => {
+      const { binding, text } = v.report();
+      return { json: { ...none, bindings: [binding] }, text };
+    },
+    { notes: v.notes },
+  );
 }

@@ -169,7 +169,7 @@ export const TABLE = [
     summary: 'create a partition from its definition, or a transient one with --parent and --type',
     args: [{ name: '[uuid]', description: 'a defined partition' }],
     options: [
-      { flags: '--auto', description: 'start every definition marked auto (of --parent): for a udev rule, so saved partitions return at boot' },
+      { flags: '--auto', description: 'start every definition marked auto (of --parent; without --parent or --device, also apply every persisted binding): for udev and the boot unit, so saved partitions and bindings return at boot' },
       { flags: '--device <device>', description: 'with --auto: apply the persisted binding (bind --persist) of this PCI function instead: what the udev rule runs when it is added', parse: o.pciAddress },
       { flags: '-p, --parent <parent>', description: 'parent device (transient start, or to pick one definition)', parse: o.parent },
       { flags: '-t, --type <type>', description: 'mdev type id (transient start)', parse: o.typeId },

@@ -27,7 +27,18 @@ export const StartOutput = z.union([
       failed: z
         .array(z.object({ uuid, parent: z.string(), type: z.string(), error: z.string(), exitCode: z.number().int() }))
         .describe('could not start (undone); the exit status is the first one\'s'),
-      bindings: z.array(BoundDevice).optional().describe('start --auto --device: the persisted binding applied (empty: the function has none)'),
+      bindings: z
+        .array(BoundDevice)
+        .optional()
+        .describe('start --auto --device: the persisted binding applied (empty: the function has none); start --auto with neither --parent nor --device: every persisted binding of a function present'),
+      skippedBindings: z
+        .array(z.object({ address: z.string(), reason: z.string() }))
+        .optional()
+        .describe('start --auto (no --parent, no --device): persisted bindings of functions not present'),
+      failedBindings: z
+        .array(z.object({ address: z.string(), error: z.string(), exitCode: z.number().int() }))
+        .optional()
+        .describe('start --auto (no --parent, no --device): persisted bindings that could not be applied (undone); the exit status is the first failure\'s, definitions first'),
     }),
   DryRunOutput,
 ]);

@@ -58,4 +58,25 @@ export class SharedClaims {
     const q = Atomics.add(this.next, 0, 1);
     return q < this.count ? q : null;
   }
+
+  /** How many queues no lane has claimed yet. */
+  unclaimed(): number {
+    return Math.max(0, this.count - Atomics.load(this.next, 0));
+  }
+}
+
+/**
+ * Whether one more lane (a worker thread, ready only `startMs` from now)
+ * would finish the work sooner. `lanes` run now, each test takes about
+ * `perTestMs` (measured so far), `left` tests nobody has begun: without it
+ * they take left*perTestMs/lanes; with it, (left*perTestMs + startMs) /
+ * (lanes + 1), which is sooner only when the work left is more than
+ * lanes*startMs. Twice that is asked, since a loading worker also takes CPU
+ * from the lanes that test. A quick health over many small devices (24 mtty
+ * partitions take less time than one worker takes to start under TCG) then
+ * never starts a worker and costs what one after another costs; long tests
+ * (edu DMA rounds, slow devices) start them after the first test says so.
+ */
+export function worthAnotherLane(o: { perTestMs: number; left: number; lanes: number; startMs: number }): boolean {
+  return o.left > 0 && o.perTestMs * o.left > 2 * o.lanes * o.startMs;
 }

@@ -2,7 +2,8 @@
 // contrib/install.sh installs the udev rule, the host's own systemd-udevd
 // runs in the guest, mtty is reloaded, and udev starts the auto definitions;
 // an edu bound with `bind --persist` is removed and re-added (as at a reboot)
-// and udev hands it back to vfio-pci with its owner.
+// and udev hands it back to vfio-pci with its owner; re-added while vfio-pci
+// is not loaded, the boot unit's ExecStart (run as installed) binds it later.
 // The guest boots as on an operator's host that has the sandbox kernel's
 // linux-headers package installed (a real /lib/modules/<kver> on the host
 // root), so every CI run also proves the guest still finds its modules there.
@@ -134,6 +135,54 @@ describe('boot path: udev starts the auto definitions (host with /lib/modules/<k
     } finally {
       await guest.sh('udevadm control --exit');
     }
+  });
+
+  it('a function re-added while vfio-pci is not loaded (the rule cannot bind it) is bound with its owner by the unit\'s ExecStart, run as installed, once vfio-pci is loaded', async () => {
+    const UNIT = '/etc/systemd/system/accelctl-auto.service';
+    const b = await ax(['bind', EDU, '--persist', '--owner', 'nobody:sandbox']);
+    expect(b.code, b.stderr).toBe(0);
+    // vfio-pci unloaded (the edu goes off it), then the edu re-added under udev: the rule runs and cannot bind it.
+    await out('rmmod vfio_pci && ! test -e /sys/bus/pci/drivers/vfio-pci');
+    expect(await driverOf(EDU)).toBe('');
+    await startUdevd('/run/udevd-late.log');
+    try {
+      await readd(EDU);
+    } finally {
+      await guest.sh('udevadm control --exit');
+    }
+    const tried = (await out('cat /run/udevd-late.log')).split('\n').filter((l) => l.includes(`start --auto --device ${EDU}`));
+    expect(tried.some((l) => /failed/.test(l)), tried.join('\n')).toBe(true);
+    expect(await driverOf(EDU)).toBe('');
+    // The driver comes later in the boot (systemd-modules-load); loading it binds nothing by itself.
+    await out('modprobe vfio-pci && test -e /sys/bus/pci/drivers/vfio-pci');
+    expect(await driverOf(EDU)).toBe('');
+    // Only bindings saved: the unit's Condition lines still let it run (systemd evaluates them as at boot)...
+    await out('mv /etc/mdevctl.d /etc/mdevctl.d.aside');
+    try {
+      const cond = await guest.sh(`grep '^Condition' ${UNIT} | tr '\\n' '\\0' | xargs -0 systemd-analyze condition`);
+      expect(cond.code, cond.stdout + cond.stderr).toBe(0);
+      expect(cond.stdout + cond.stderr).toContain('ConditionDirectoryNotEmpty=|/etc/accelctl/bindings succeeded');
+      // ...and its ExecStart, run exactly as installed with the unit's Environment= lines, brings the edu back.
+      const exec = await out(`grep '^ExecStart=' ${UNIT}`);
+      expect(exec).toMatch(/^ExecStart=\S*node .*accelctl"? start --auto$/);
+      const ran = await guest.sh(`set -a; eval "$(sed -n 's/^Environment=//p' ${UNIT})"; set +a; eval "$(sed -n 's/^ExecStart=//p' ${UNIT})"`, { timeoutMs: 120_000 });
+      expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+      expect(ran.stdout).toContain(`${EDU}: no driver -> vfio-pci`);
+    } finally {
+      await out('mv /etc/mdevctl.d.aside /etc/mdevctl.d');
+    }
+    expect(await driverOf(EDU)).toBe('vfio-pci');
+    expect(await out(`cat /sys/bus/pci/devices/${EDU}/driver_override`)).toBe('vfio-pci');
+    const group = await out(`basename $(readlink /sys/bus/pci/devices/${EDU}/iommu_group)`);
+    expect(await out(`stat -c '%U:%G %a' /dev/vfio/${group}`)).toBe('nobody:sandbox 660');
+    const opened = await guest.sh(`exec 3</dev/vfio/${group} && echo opened`, { user: 'sandbox' });
+    expect(opened.stdout.trim(), opened.stderr).toBe('opened');
+    // Run again (udev got there first, or a second boot unit run): nothing to do.
+    const again = await ax(['start', '--auto', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).bindings).toEqual([expect.objectContaining({ address: EDU, driver: 'vfio-pci', changed: false })]);
+    const u = await ax(['unbind', EDU]);
+    expect(u.code, u.stderr).toBe(0);
   });
 
   it('contrib/install.sh remove takes back exactly its files, and only once', async () => {

@@ -163,10 +163,16 @@ describe('VFIO shim, inspect and selftest on the real kernel', () => {
     const ok = samples.filter((s) => s.name === 'accelctl_selftest_ok');
     expect(ok.map((s) => s.labels.device).sort()).toEqual([...edus, MTTY, HELD].sort());
     expect(ok.every((s) => s.value === 1)).toBe(true);
-    // Side by side in worker threads (the default) or one after another: the same devices, in the same order, all healthy.
+    // Side by side (the default: workers only when worth their start), with workers forced to start after the
+    // first test, or one after another: the same devices, in the same order, all healthy.
     const side = selftestSchema.parse(JSON.parse((await ax(['health', '--json', '--expect', '4'])).stdout)).results;
+    const forced = await guest.accelctl(['health', '--json', '--expect', '4', '--jobs', '2', '--verbose'], { env: { ACCELCTL_HEALTH_WORKER_START: '0' }, timeoutMs: 120_000 });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toMatch(/health: \d+ tests left at ~\d+ ms each; starting worker 1 \(a start costs ~0 ms\)/);
+    const workers = selftestSchema.parse(JSON.parse(forced.stdout)).results;
     const serial = selftestSchema.parse(JSON.parse((await ax(['health', '--json', '--jobs', '1'])).stdout)).results;
     expect(side.map((x) => [x.device, x.ok])).toEqual(serial.map((x) => [x.device, x.ok]));
+    expect(workers.map((x) => [x.device, x.ok])).toEqual(serial.map((x) => [x.device, x.ok]));
     expect(side.every((x) => x.ok)).toBe(true);
     const file = await ax(['health', edus[0]!, '--format', 'junit', '--output', '/tmp/health.xml']);
     expect(file.code, file.stderr).toBe(0);

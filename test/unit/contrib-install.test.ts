@@ -52,6 +52,11 @@ describe('contrib/install.sh', () => {
       `ACTION=="add", SUBSYSTEM=="pci", TEST=="/etc/accelctl/bindings/$kernel", RUN+="${run.replace('--parent', '--device')}"`,
     ]);
     expect(read(UNIT)).toContain(`\nExecStart="${tools}/node" "${tools}/accelctl" start --auto\n`);
+    // It runs when either directory has something: definitions only, bindings only, or both ("|": any one of them).
+    expect(read(UNIT).split('\n').filter((l) => l.startsWith('Condition'))).toEqual([
+      'ConditionDirectoryNotEmpty=|/etc/mdevctl.d',
+      'ConditionDirectoryNotEmpty=|/etc/accelctl/bindings',
+    ]);
     expect(read(UNIT)).toContain('\nType=oneshot\n');
     expect(read(UNIT)).toContain('\nEnvironment=ACCELCTL_LOCK_TIMEOUT=120\n');
     expect(read(UNIT)).toContain('\nWantedBy=multi-user.target\n');

@@ -279,6 +279,23 @@ describe('health: concurrency', () => {
     const taken = [here.claim(), there.claim(), there.claim()];
     expect(taken).toEqual([0, 1, 2]);
     expect([here.claim(), there.claim(), here.claim()]).toEqual([null, null, null]);
+    expect(here.unclaimed()).toBe(0);
+    expect(new SharedClaims(4).unclaimed()).toBe(4);
+  });
+
+  it('a worker is started only when the work left is more than twice what it costs to start, per lane already running', async () => {
+    const { worthAnotherLane } = await import('../../src/selftest/pool.js');
+    // 24 mtty partitions under TCG: ~50 ms a test, a worker ~2 s to start: 23 left (1.15 s) is not worth one.
+    expect(worthAnotherLane({ perTestMs: 50, left: 23, lanes: 1, startMs: 2000 })).toBe(false);
+    // Long tests (edu DMA rounds, ~3 s each): 3 left (9 s) is worth one, not a second at 3 lanes (needs > 12 s).
+    expect(worthAnotherLane({ perTestMs: 3000, left: 3, lanes: 1, startMs: 2000 })).toBe(true);
+    expect(worthAnotherLane({ perTestMs: 3000, left: 3, lanes: 3, startMs: 2000 })).toBe(false);
+    // The boundary: exactly 2*lanes*start is not enough (a loading worker takes CPU from the lanes testing).
+    expect(worthAnotherLane({ perTestMs: 100, left: 40, lanes: 1, startMs: 2000 })).toBe(false);
+    expect(worthAnotherLane({ perTestMs: 100, left: 41, lanes: 1, startMs: 2000 })).toBe(true);
+    // Nothing left: never; a start forced to cost nothing (ACCELCTL_HEALTH_WORKER_START=0): whenever work is left.
+    expect(worthAnotherLane({ perTestMs: 1e6, left: 0, lanes: 1, startMs: 0 })).toBe(false);
+    expect(worthAnotherLane({ perTestMs: 1, left: 1, lanes: 3, startMs: 0 })).toBe(true);
   });
 
   it('the pool: at most N at a time, results in input order, one job at a time per key', async () => {

@@ -298,6 +298,81 @@ describe('start --auto --device: the persisted binding when the function is adde
   });
 });
 
+describe('start --auto with neither --parent nor --device: the boot unit applies every persisted binding too', () => {
+  it('functions added before their driver was there are bound, one not present is skipped, a second run has nothing to do', async () => {
+    h = makeHarness({ json: true });
+    const me = `${process.getuid!()}:${process.getgid!()}`;
+    h.kernel.defaults.set(NIC, 'e1000e');
+    await bind(h.ctx, [EDU], { persist: true, owner: me });
+    await bind(h.ctx, [NIC], { persist: true });
+    // A function with a saved binding that is not on this host now (pulled card, other slot).
+    fs.writeFileSync(saved(h, '0000:99:00.0'), '{"driver":"vfio-pci","owner":null}\n');
+    readd(h, EDU);
+    readd(h, NIC);
+    expect([driverOf(h, EDU), driverOf(h, NIC)]).toEqual([null, 'e1000e']);
+    const out = await start(h.ctx, [], { auto: true });
+    expect(out.exitCode ?? EXIT.ok).toBe(EXIT.ok);
+    expect([driverOf(h, EDU), driverOf(h, NIC)]).toEqual(['vfio-pci', 'vfio-pci']);
+    expect([override(h, EDU), override(h, NIC)]).toEqual(['vfio-pci', 'vfio-pci']);
+    expect(h.kernel.chowns).toEqual([{ path: '/dev/vfio/10', uid: process.getuid!(), gid: process.getgid!() }]);
+    // Sorted by address: the NIC (00:03.0) before the edu (81:00.0).
+    expect(out.json).toEqual({
+      schemaVersion: 1,
+      partitions: [],
+      skipped: [],
+      failed: [],
+      bindings: [
+        { address: NIC, driver: 'vfio-pci', previousDriver: 'e1000e', iommuGroup: 3, vfioDevice: '/dev/vfio/3', owner: null, changed: true, persisted: true },
+        { address: EDU, driver: 'vfio-pci', previousDriver: null, iommuGroup: 10, vfioDevice: '/dev/vfio/10', owner: { uid: process.getuid!(), gid: process.getgid!() }, changed: true, persisted: true },
+      ],
+      skippedBindings: [{ address: '0000:99:00.0', reason: 'function not present' }],
+      failedBindings: [],
+    });
+    expect(StartOutput.safeParse(out.json).success).toBe(true);
+    // Idempotent: udev's own `start --auto --device` may have run first at boot.
+    h.kernel.log.length = 0;
+    const again = await start(h.ctx, [], { auto: true });
+    expect(h.kernel.log).toEqual([]);
+    expect((again.json as { bindings: { changed: boolean }[] }).bindings.map((b) => b.changed)).toEqual([false, false]);
+    // --parent keeps to definitions: no binding is touched.
+    readd(h, EDU);
+    const parentOnly = await start(h.ctx, [], { auto: true, parent: 'mtty' });
+    expect(h.kernel.log).toEqual([]);
+    expect(driverOf(h, EDU)).toBeNull();
+    expect(parentOnly.json).toEqual({ schemaVersion: 1, partitions: [], skipped: [], failed: [], bindings: [] });
+  });
+
+  it('text says what each binding came to; a binding that cannot be applied fails alone (its exit status), the others still apply', async () => {
+    h = makeHarness();
+    await bind(h.ctx, [EDU], { persist: true });
+    readd(h, EDU);
+    fs.writeFileSync(saved(h, NIC), '{"driver":"vfio-nope","owner":null}\n');
+    const out = await start(h.ctx, [], { auto: true });
+    expect(out.exitCode).toBe(EXIT.notFound);
+    expect(driverOf(h, EDU)).toBe('vfio-pci');
+    expect(driverOf(h, NIC)).toBe('e1000e');
+    expect(out.text).toBe(
+      [
+        `failed binding ${NIC}: driver vfio-nope is not loaded (no /sys/bus/pci/drivers/vfio-nope)`,
+        `${EDU}: no driver -> vfio-pci (/dev/vfio/10) (persisted binding)`,
+      ].join('\n'),
+    );
+    const json = await start({ ...h.ctx, json: true }, [], { auto: true });
+    expect((json.json as { failedBindings: unknown[] }).failedBindings).toEqual([
+      { address: NIC, error: 'driver vfio-nope is not loaded (no /sys/bus/pci/drivers/vfio-nope)', exitCode: EXIT.notFound },
+    ]);
+    expect(StartOutput.safeParse(json.json).success).toBe(true);
+  });
+
+  it('nothing saved at all: nothing to start, exit 0', async () => {
+    h = makeHarness({ json: true });
+    const out = await start(h.ctx, [], { auto: true });
+    expect(out.exitCode ?? EXIT.ok).toBe(EXIT.ok);
+    expect(h.info).toContain('no auto definitions and no persisted bindings: nothing to start');
+    expect(out.json).toEqual({ schemaVersion: 1, partitions: [], skipped: [], failed: [], bindings: [], skippedBindings: [], failedBindings: [] });
+  });
+});
+
 describe('unbind forgets a persisted binding', () => {
   it('the file goes with the binding; a second unbind has nothing to do', async () => {
     h = makeHarness({ json: true });
