@@ -6,20 +6,15 @@
  * device a new one), the exit code is the errno's from src/errors.ts, and
  * stderr has no stack. The number of combinations run is printed.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT, fromErrno } from '../../../src/errors.js';
 import type { BoundedResult, HookRun, KernelWriter } from '../../../src/plan/writer.js';
-import { FakeKernel, giveMdevAttrs } from '../lifecycle/fake-kernel.js';
+import { FakeKernel } from '../lifecycle/fake-kernel.js';
 import { runArgv } from './inproc.js';
-import { byGroupMembers, changed, fuzzTree, restoreTo, snapshot, withoutLockContent, type FuzzTree } from './tree.js';
+import { applyMixed, applyRemovingAttrs, definedWithAttrs, oneVf, PF, prepared, cleanUp, uuid, type Run, type Scenario } from './scenarios.js';
+import { byGroupMembers, changed, restoreTo, snapshot, withoutLockContent, type FuzzTree } from './tree.js';
 
 const ERRNOS = ['EBUSY', 'EINVAL', 'ENOSPC', 'EIO', 'EACCES'] as const;
-const HELD = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
-const IDLE = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1002';
-const PF = '0000:01:00.0';
-const uuid = (n: number) => `5b0f0000-0000-4000-8000-0000000000${n.toString().padStart(2, '0')}`;
 
 /** The fake kernel, failing its k-th write (bounded or not) with `errno`; k 0 fails none. */
 class Failing implements KernelWriter {
@@ -51,16 +46,6 @@ class Failing implements KernelWriter {
   }
 }
 
-interface Scenario {
-  name: string;
-  argv: string[];
-  /** Brings the tree to the state the scenario starts from (through the fake kernel, as the real one would). */
-  prepare?: (run: (argv: string[]) => Promise<void>, t: FuzzTree) => Promise<void>;
-  /** How many kernel writes the scenario makes when nothing fails (checked, so a change in the plan is noticed). */
-  atLeast: number;
-}
-
-const plans = (t: FuzzTree) => `${t.root}.plans`;
 
 /**
  * Two VFs the host has set up, as on a real host: the first handed to
@@ -68,26 +53,11 @@ const plans = (t: FuzzTree) => `${t.root}.plans`;
  * sandbox:kvm with mode 0660), the second taken off nvme and left without a
  * driver. Disabling them loses all of that; an undo must put it back.
  */
-async function vfsSetUp(run: (argv: string[]) => Promise<void>, t: FuzzTree): Promise<void> {
+async function vfsSetUp(run: Run, t: FuzzTree): Promise<void> {
   await run(['sriov', PF, '--vfs', '0']);
   await run(['sriov', PF, '--vfs', '2']);
   await run(['bind', '0000:01:00.1', '--owner', 'sandbox:kvm']);
   new FakeKernel(t.h.env).write(t.h.env.sys('bus/pci/drivers/nvme/unbind'), '0000:01:00.2');
-}
-
-/**
- * Two partitions started from definitions with attributes (the fake kernel's
- * mtty-2 devices have `alpha` and `beta`, starting at "0"; start writes the
- * definition's values in its order): a removal undone must give them back.
- */
-async function definedWithAttrs(run: (argv: string[]) => Promise<void>, t: FuzzTree): Promise<void> {
-  giveMdevAttrs(t.h.env, 'mtty-2', { alpha: '0', beta: '0' });
-  await run(['define', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(41), '--attr', 'beta=2', '--attr', 'alpha=x y']);
-  await run(['define', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(42), '--attr', 'alpha=7', '--attr', 'beta=8']);
-  await run(['start', uuid(41)]);
-  await run(['start', uuid(42)]);
-  const attr = (u: string, a: string) => fs.readFileSync(path.join(t.root, 'sys/bus/mdev/devices', u, a), 'utf8');
-  expect([attr(uuid(41), 'alpha'), attr(uuid(41), 'beta'), attr(uuid(42), 'alpha'), attr(uuid(42), 'beta')]).toEqual(['x y', '2', '7', '8']);
 }
 
 const SCENARIOS: Scenario[] = [
@@ -96,28 +66,7 @@ const SCENARIOS: Scenario[] = [
     name: 'apply (creates and removes partitions and definitions)',
     argv: ['apply', '-f', '@plan'],
     atLeast: 5,
-    prepare: async (run, t) => {
-      // Three partitions and two definitions the plan does not list (removed and undefined),
-      // one it keeps; it adds three partitions of its own and persists its list.
-      for (const n of [1, 2, 3]) await run(['create', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(n)]);
-      for (const n of [1, 2]) await run(['define', '--uuid', uuid(n)]);
-      await run(['define', '--parent', 'mtty', '--type', 'mtty-1', '--uuid', uuid(9), '--auto']);
-      fs.mkdirSync(plans(t), { recursive: true });
-      fs.writeFileSync(
-        path.join(plans(t), 'plan.yaml'),
-        [
-          'version: v1',
-          'configs:',
-          '  default:',
-          '    - parent: mtty',
-          '      persist: true',
-          '      partitions:',
-          `        - { type: mtty-1, uuids: [${HELD}, ${uuid(11)}, ${uuid(12)}] }`,
-          `        - { type: mtty-2, uuids: [${IDLE}, ${uuid(3)}, ${uuid(13)}] }`,
-          '',
-        ].join('\n'),
-      );
-    },
+    prepare: applyMixed,
   },
   { name: 'remove: two defined with attributes', argv: ['remove', uuid(41), uuid(42)], atLeast: 2, prepare: definedWithAttrs },
   { name: 'remove --force: two with attributes', argv: ['remove', '--force', uuid(42), uuid(41)], atLeast: 2, prepare: definedWithAttrs },
@@ -125,44 +74,20 @@ const SCENARIOS: Scenario[] = [
     name: 'apply: removes ones with attributes',
     argv: ['apply', '-f', '@plan'],
     atLeast: 4,
-    prepare: async (run, t) => {
-      await definedWithAttrs(run, t);
-      fs.mkdirSync(plans(t), { recursive: true });
-      fs.writeFileSync(
-        path.join(plans(t), 'plan.yaml'),
-        [
-          'version: v1',
-          'configs:',
-          '  default:',
-          '    - parent: mtty',
-          '      persist: true',
-          '      partitions:',
-          `        - { type: mtty-1, uuids: [${HELD}, ${uuid(11)}] }`,
-          `        - { type: mtty-2, uuids: [${IDLE}, ${uuid(13)}] }`,
-          '',
-        ].join('\n'),
-      );
-    },
+    prepare: applyRemovingAttrs,
   },
   { name: 'bind --group (three members on host drivers)', argv: ['bind', '0000:00:1f.2', '--group'], atLeast: 6 },
   {
     name: 'sriov --vfs 2',
     argv: ['sriov', PF, '--vfs', '2'],
     atLeast: 2,
-    // The VF present at the start is one the fake kernel made, so an undo that brings it back brings back the same.
-    prepare: async (run) => {
-      await run(['sriov', PF, '--vfs', '0']);
-      await run(['sriov', PF, '--vfs', '1']);
-    },
+    prepare: oneVf,
   },
   {
     name: 'sriov --vfs 2 --no-autoprobe',
     argv: ['sriov', PF, '--vfs', '2', '--no-autoprobe'],
     atLeast: 3,
-    prepare: async (run) => {
-      await run(['sriov', PF, '--vfs', '0']);
-      await run(['sriov', PF, '--vfs', '1']);
-    },
+    prepare: oneVf,
   },
   { name: 'sriov --vfs 1 (a VF on vfio-pci with an owner, a VF without a driver)', argv: ['sriov', PF, '--vfs', '1'], atLeast: 2, prepare: vfsSetUp },
   { name: 'sriov --vfs 0 --no-autoprobe (the same VFs)', argv: ['sriov', PF, '--vfs', '0', '--no-autoprobe'], atLeast: 2, prepare: vfsSetUp },
@@ -173,18 +98,8 @@ afterAll(() => console.log(`fault injection: ${combinations} (command, k, errno)
 
 describe.each(SCENARIOS)('fault injection: $name', (sc) => {
   it('the k-th kernel write fails with each errno, for every k: the tree is as before, the exit code the errno\'s', async () => {
-    let t!: FuzzTree;
-    const prepared: string[] = [];
-    t = fuzzTree();
+    const { t, argv } = await prepared(sc);
     try {
-      if (sc.prepare) {
-        await sc.prepare(async (argv) => {
-          const r = await runArgv(argv, t.root, new FakeKernel(t.h.env));
-          prepared.push(`${argv.join(' ')}: ${r.code} ${r.stderr}`);
-          expect(r.code, prepared.join('\n')).toBe(EXIT.ok);
-        }, t);
-      }
-      const argv = sc.argv.map((a) => (a === '@plan' ? path.join(plans(t), 'plan.yaml') : a));
       const base = snapshot(t.root);
 
       // The run without a fault: how many writes it makes.
@@ -216,8 +131,7 @@ describe.each(SCENARIOS)('fault injection: $name', (sc) => {
         }
       }
     } finally {
-      t.cleanup();
-      fs.rmSync(plans(t), { recursive: true, force: true });
+      cleanUp(t);
     }
   }, 300_000);
 });

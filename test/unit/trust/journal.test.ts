@@ -15,8 +15,9 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../../../src/errors.js';
 import { JOURNAL } from '../../../src/plan/journal.js';
 import type { BoundedResult, HookRun, KernelWriter } from '../../../src/plan/writer.js';
-import { FakeKernel, giveMdevAttrs } from '../lifecycle/fake-kernel.js';
+import { FakeKernel } from '../lifecycle/fake-kernel.js';
 import { runArgv } from './inproc.js';
+import { applyMixed, applyRemovingAttrs, definedWithAttrs, oneVf, PF, prepared, cleanUp, uuid, type Scenario as BaseScenario } from './scenarios.js';
 import { byGroupMembers, changed, fuzzTree, restoreTo, snapshot, withoutLockContent, type FuzzTree, type Snapshot } from './tree.js';
 
 /** Definition files are written by the executor itself (replaceFile), not the writer: the kill reaches them through this. */
@@ -29,11 +30,7 @@ vi.mock('../../../src/files.js', async (importOriginal) => {
   };
 });
 
-const HELD = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1001';
-const IDLE = '83b8f4f2-509f-382f-3c1e-e6bfe0fa1002';
-const PF = '0000:01:00.0';
 const NOBODY = '00000000-0000-4000-8000-00000000dead';
-const uuid = (n: number) => `5b0f0000-0000-4000-8000-0000000000${n.toString().padStart(2, '0')}`;
 
 class Killed extends Error {}
 
@@ -84,28 +81,12 @@ class Killing implements KernelWriter {
   }
 }
 
-const plans = (t: FuzzTree) => `${t.root}.plans`;
 const journalFile = (t: FuzzTree) => path.join(t.root, JOURNAL);
 const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('accelctl: warning: journal'));
 
-interface Scenario {
-  name: string;
-  argv: string[];
-  prepare?: (run: (argv: string[]) => Promise<void>, t: FuzzTree) => Promise<void>;
+interface Scenario extends BaseScenario {
   /** apply: after the recovery, the same apply converges to what an uninterrupted apply gives. */
   converges?: boolean;
-  atLeast: number;
-}
-
-/** Two partitions started from definitions with attributes (the fake kernel's mtty-2 devices have alpha and beta, "0" when new). */
-async function definedWithAttrs(run: (argv: string[]) => Promise<void>, t: FuzzTree): Promise<void> {
-  giveMdevAttrs(t.h.env, 'mtty-2', { alpha: '0', beta: '0' });
-  await run(['define', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(41), '--attr', 'beta=2', '--attr', 'alpha=x y']);
-  await run(['define', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(42), '--attr', 'alpha=7', '--attr', 'beta=8']);
-  await run(['start', uuid(41)]);
-  await run(['start', uuid(42)]);
-  const attr = (u: string, a: string) => fs.readFileSync(path.join(t.root, 'sys/bus/mdev/devices', u, a), 'utf8');
-  expect([attr(uuid(41), 'alpha'), attr(uuid(41), 'beta'), attr(uuid(42), 'alpha'), attr(uuid(42), 'beta')]).toEqual(['x y', '2', '7', '8']);
 }
 
 const APPLY_ATTRS: Scenario = {
@@ -113,24 +94,7 @@ const APPLY_ATTRS: Scenario = {
   argv: ['apply', '-f', '@plan'],
   converges: true,
   atLeast: 6,
-  prepare: async (run, t) => {
-    await definedWithAttrs(run, t);
-    fs.mkdirSync(plans(t), { recursive: true });
-    fs.writeFileSync(
-      path.join(plans(t), 'plan.yaml'),
-      [
-        'version: v1',
-        'configs:',
-        '  default:',
-        '    - parent: mtty',
-        '      persist: true',
-        '      partitions:',
-        `        - { type: mtty-1, uuids: [${HELD}, ${uuid(11)}] }`,
-        `        - { type: mtty-2, uuids: [${IDLE}, ${uuid(13)}] }`,
-        '',
-      ].join('\n'),
-    );
-  },
+  prepare: applyRemovingAttrs,
 };
 
 const SCENARIOS: Scenario[] = [
@@ -140,26 +104,7 @@ const SCENARIOS: Scenario[] = [
     argv: ['apply', '-f', '@plan'],
     converges: true,
     atLeast: 9,
-    prepare: async (run, t) => {
-      for (const n of [1, 2, 3]) await run(['create', '--parent', 'mtty', '--type', 'mtty-2', '--uuid', uuid(n)]);
-      for (const n of [1, 2]) await run(['define', '--uuid', uuid(n)]);
-      await run(['define', '--parent', 'mtty', '--type', 'mtty-1', '--uuid', uuid(9), '--auto']);
-      fs.mkdirSync(plans(t), { recursive: true });
-      fs.writeFileSync(
-        path.join(plans(t), 'plan.yaml'),
-        [
-          'version: v1',
-          'configs:',
-          '  default:',
-          '    - parent: mtty',
-          '      persist: true',
-          '      partitions:',
-          `        - { type: mtty-1, uuids: [${HELD}, ${uuid(11)}, ${uuid(12)}] }`,
-          `        - { type: mtty-2, uuids: [${IDLE}, ${uuid(3)}, ${uuid(13)}] }`,
-          '',
-        ].join('\n'),
-      );
-    },
+    prepare: applyMixed,
   },
   {
     name: 'define (a definition file)',
@@ -176,10 +121,7 @@ const SCENARIOS: Scenario[] = [
     name: 'sriov --vfs 2 --no-autoprobe',
     argv: ['sriov', PF, '--vfs', '2', '--no-autoprobe'],
     atLeast: 3,
-    prepare: async (run) => {
-      await run(['sriov', PF, '--vfs', '0']);
-      await run(['sriov', PF, '--vfs', '1']);
-    },
+    prepare: oneVf,
   },
 ];
 
@@ -188,19 +130,6 @@ afterAll(() => console.log(`journal: ${kills} kill points recovered`));
 afterEach(() => {
   files.around = null;
 });
-
-async function prepared(sc: Scenario): Promise<{ t: FuzzTree; argv: string[] }> {
-  const t = fuzzTree();
-  const log: string[] = [];
-  if (sc.prepare) {
-    await sc.prepare(async (argv) => {
-      const r = await runArgv(argv, t.root, new FakeKernel(t.h.env));
-      log.push(`${argv.join(' ')}: ${r.code} ${r.stderr}`);
-      expect(r.code, log.join('\n')).toBe(EXIT.ok);
-    }, t);
-  }
-  return { t, argv: sc.argv.map((a) => (a === '@plan' ? path.join(plans(t), 'plan.yaml') : a)) };
-}
 
 /** Runs argv killed at mutation k; leaves the tree as the kill left it (journal included). Null when the run has fewer mutations. */
 async function killedAt(t: FuzzTree, argv: string[], k: number, after: boolean, failAt = 0): Promise<Killing | null> {
@@ -263,7 +192,7 @@ describe.each(SCENARIOS)('kill -9 at every mutation: $name', (sc) => {
         }
       }
     } finally {
-      t.cleanup();
+      cleanUp(t);
     }
   }, 120_000);
 });
@@ -292,7 +221,7 @@ describe('kill -9, then apply: the next apply recovers and converges in one run'
         }
       }
     } finally {
-      t.cleanup();
+      cleanUp(t);
     }
   }, 120_000);
 });
@@ -333,7 +262,7 @@ describe.each([SCENARIOS[1]!, APPLY_ATTRS])('kill -9 in the middle of a rollback
       }
       expect(inRollback).toBeGreaterThan(10);
     } finally {
-      t.cleanup();
+      cleanUp(t);
     }
   }, 120_000);
 });
@@ -371,7 +300,7 @@ describe('a removal with attributes, recovered: only what is missing is written,
       expect(kernel.log).toEqual(writes);
       expect(byGroupMembers(snapshot(t.root))).toEqual(want);
     } finally {
-      t.cleanup();
+      cleanUp(t);
     }
   });
 });
@@ -408,7 +337,7 @@ describe('a journal from another boot', () => {
       expect(liveOf(now), 'no kernel step is undone after a reboot').toEqual(liveOf(atKill));
       expect(fs.existsSync(journalFile(t))).toBe(false);
     } finally {
-      t.cleanup();
+      cleanUp(t);
     }
   });
 });
@@ -438,7 +367,7 @@ describe('temporaries a kill leaves inside an atomic write', () => {
       fs.rmSync(keep);
       expect(byGroupMembers(snapshot(t.root))).toEqual(want);
     } finally {
-      t.cleanup();
+      cleanUp(t);
     }
   });
 });
@@ -481,7 +410,7 @@ describe('a journal that cannot be read', () => {
       expect(next.code, next.stderr).toBe(EXIT.ok);
       expect(warnings(next.stderr)).toEqual([]);
     } finally {
-      t.cleanup();
+      cleanUp(t);
     }
   });
 
@@ -499,7 +428,7 @@ describe('a journal that cannot be read', () => {
       expect(fs.readFileSync(j, 'utf8')).toBe(text);
       expect(fs.existsSync(path.join(t.root, 'sys/bus/mdev/devices', uuid(31)))).toBe(false);
     } finally {
-      t.cleanup();
+      cleanUp(t);
     }
   });
 });
