@@ -43,6 +43,21 @@ const readd = (bdf: string): Promise<string> =>
   out(`echo 1 > /sys/bus/pci/devices/${bdf}/remove && echo 1 > /sys/bus/pci/rescan && test -e /sys/bus/pci/devices/${bdf} && udevadm settle --timeout=120`, 180_000);
 const driverOf = (bdf: string): Promise<string> => out(`basename "$(readlink /sys/bus/pci/devices/${bdf}/driver)" 2>/dev/null || true`);
 
+/**
+ * The function is back as its persisted binding says: on vfio-pci with its
+ * override set, and /dev/vfio/N (maybe a new N) given to nobody:sandbox with
+ * mode 0660, so a member of the group opens it. Gives the group's number.
+ */
+async function backAsPersisted(bdf: string): Promise<string> {
+  expect(await driverOf(bdf)).toBe('vfio-pci');
+  expect(await out(`cat /sys/bus/pci/devices/${bdf}/driver_override`)).toBe('vfio-pci');
+  const group = await out(`basename $(readlink /sys/bus/pci/devices/${bdf}/iommu_group)`);
+  expect(await out(`stat -c '%U:%G %a' /dev/vfio/${group}`)).toBe('nobody:sandbox 660');
+  const opened = await guest.sh(`exec 3</dev/vfio/${group} && echo opened`, { user: 'sandbox' });
+  expect(opened.stdout.trim(), opened.stderr).toBe('opened');
+  return group;
+}
+
 describe('boot path: udev starts the auto definitions (host with /lib/modules/<kver>)', () => {
   withGuest({ name: 'boot', hostModules: true }, (g) => {
     guest = g;
@@ -108,14 +123,7 @@ describe('boot path: udev starts the auto definitions (host with /lib/modules/<k
     await startUdevd('/run/udevd-bind.log');
     try {
       await readd(EDU);
-      // Back on vfio-pci, its override set, and /dev/vfio/N (maybe a new N) given to nobody:sandbox with mode 0660...
-      expect(await driverOf(EDU)).toBe('vfio-pci');
-      expect(await out(`cat /sys/bus/pci/devices/${EDU}/driver_override`)).toBe('vfio-pci');
-      const group = await out(`basename $(readlink /sys/bus/pci/devices/${EDU}/iommu_group)`);
-      expect(await out(`stat -c '%U:%G %a' /dev/vfio/${group}`)).toBe('nobody:sandbox 660');
-      // ...so a member of the group opens it.
-      const opened = await guest.sh(`exec 3</dev/vfio/${group} && echo opened`, { user: 'sandbox' });
-      expect(opened.stdout.trim(), opened.stderr).toBe('opened');
+      const group = await backAsPersisted(EDU);
       // udev ran it, through the installed rule, successfully.
       const runs = (await out('cat /run/udevd-bind.log')).split('\n').filter((l) => l.includes(`start --auto --device ${EDU}`));
       expect(runs.some((l) => /succeeded/.test(l)), runs.join('\n')).toBe(true);
@@ -171,12 +179,7 @@ describe('boot path: udev starts the auto definitions (host with /lib/modules/<k
     } finally {
       await out('mv /etc/mdevctl.d.aside /etc/mdevctl.d');
     }
-    expect(await driverOf(EDU)).toBe('vfio-pci');
-    expect(await out(`cat /sys/bus/pci/devices/${EDU}/driver_override`)).toBe('vfio-pci');
-    const group = await out(`basename $(readlink /sys/bus/pci/devices/${EDU}/iommu_group)`);
-    expect(await out(`stat -c '%U:%G %a' /dev/vfio/${group}`)).toBe('nobody:sandbox 660');
-    const opened = await guest.sh(`exec 3</dev/vfio/${group} && echo opened`, { user: 'sandbox' });
-    expect(opened.stdout.trim(), opened.stderr).toBe('opened');
+    await backAsPersisted(EDU);
     // Run again (udev got there first, or a second boot unit run): nothing to do.
     const again = await ax(['start', '--auto', '--json']);
     expect(again.code, again.stderr).toBe(0);
