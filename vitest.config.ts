@@ -6,6 +6,8 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results/unit.json' },
     globalSetup: ['test/setup/build.ts'],
+    // Between tests, the worker's event loop turns (see the file).
+    setupFiles: ['test/setup/breathe.ts'],
     include: ['test/unit/**/*.test.ts'],
     testTimeout: 20_000,
   },
