@@ -43,8 +43,13 @@ export function checkParent(value: string): string {
   return BDF_RE.test(v) || SHORT_BDF_RE.test(v) ? checkBdf(v) : checkName(value, 'parent');
 }
 
+/** Whether `value` is a sysfs name accelctl will put in a path: NAME_RE, and no `..` anywhere. */
+export function isName(value: string): boolean {
+  return NAME_RE.test(value) && !value.includes('..');
+}
+
 export function checkName(value: string, what: string): string {
-  if (!NAME_RE.test(value) || value === '.' || value === '..' || value.includes('..')) {
+  if (!isName(value)) {
     throw new UsageError(`invalid ${what} ${shown(value)}: letters, digits and _ . : + - only`);
   }
   return value;

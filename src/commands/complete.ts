@@ -14,7 +14,7 @@ import { listDirSync } from '../sysfs/attr.js';
 import { groupIds } from '../sysfs/iommu.js';
 import { parentNames } from '../sysfs/mdev.js';
 import { pciAddresses } from '../sysfs/pci.js';
-import { NAME_RE, UUID_RE } from '../validate.js';
+import { isName, UUID_RE } from '../validate.js';
 
 /** What a script may ask for; the generator (src/docs/completion.ts) names these. */
 export const COMPLETE_KINDS = ['parents', 'types', 'live-uuids', 'defined-uuids', 'uuids', 'pci', 'devices', 'groups'] as const;
@@ -42,7 +42,7 @@ function savedUuids(env: Env, parent: string | undefined): string[] {
 /** The candidates of one kind; throws only on a programming error below (caught by the caller). */
 export function candidates(env: Env, kind: string, parentOpt?: string): string[] {
   // A half-typed or odd --parent on the line filters nothing rather than reach outside sysfs.
-  const parent = parentOpt !== undefined && NAME_RE.test(parentOpt) && !parentOpt.includes('..') ? parentOpt : undefined;
+  const parent = parentOpt !== undefined && isName(parentOpt) ? parentOpt : undefined;
   switch (kind as CompleteKind) {
     case 'parents':
       // Definitions may name a parent that is absent now (define warns, undefine still works).

@@ -7,7 +7,7 @@ import type { Hook } from '../plan/types.js';
 import { listDirSync } from '../sysfs/attr.js';
 import type { Env, HostPath } from '../env.js';
 import { FailedError } from '../errors.js';
-import { attrNameProblem, attrValueProblem, NAME_RE, UUID_RE } from '../validate.js';
+import { attrNameProblem, attrValueProblem, isName, NAME_RE, UUID_RE } from '../validate.js';
 import { readText } from '../files.js';
 import { describeIssues } from './issues.js';
 
@@ -62,7 +62,7 @@ export async function parseDefinition(shownPath: string, parent: string, uuid: s
   const { DefinitionFile } = await import('../schemas/define.js');
   const r = DefinitionFile.safeParse(raw);
   if (!r.success) throw new FailedError(`malformed definition ${describeIssues(shownPath, r.error)}`, 'fix or remove the file');
-  if (!NAME_RE.test(r.data.mdev_type) || r.data.mdev_type.includes('..')) {
+  if (!isName(r.data.mdev_type)) {
     throw malformed(shownPath, `mdev_type: ${JSON.stringify(r.data.mdev_type)} is not a type name`);
   }
   const attrs = (r.data.attrs ?? []).map((o, i) => {
@@ -86,7 +86,7 @@ export function plainDefinition(raw: unknown): { type: string; start: 'auto' | '
   if (!isPlainObject(raw)) return null;
   for (const k of Object.keys(raw)) if (k !== 'mdev_type' && k !== 'start' && k !== 'attrs') return null;
   const { mdev_type: type, start, attrs } = raw;
-  if (typeof type !== 'string' || !NAME_RE.test(type) || type.includes('..')) return null;
+  if (typeof type !== 'string' || !isName(type)) return null;
   if (start !== 'auto' && start !== 'manual') return null;
   const out: Attr[] = [];
   if (attrs !== undefined && attrs !== null) {

@@ -6,7 +6,7 @@ import { BusyError, NotFoundError } from '../errors.js';
 import { parentNames, parentTypeDir, mdevDir, readMdev, readParentSync, readParentTypeSync, type Mdev, type MdevParent, type MdevType } from '../sysfs/mdev.js';
 import { didYouMean } from '../sysfs/suggest.js';
 import { resolveType } from '../sysfs/resolve.js';
-import { NAME_RE } from '../validate.js';
+import { isName } from '../validate.js';
 import { wait, write, type Plan, type Step, type WriteStep } from './types.js';
 
 export interface CreateRequest {
@@ -21,8 +21,7 @@ export async function findType(env: Env, parent: string, type: string): Promise<
   // The usual case reads that one type (a boot-time start --auto plans one create per definition,
   // under the host lock); a parent or type that is not there reads the parent for the error's suggestions.
   // A name checkName would refuse goes the long way too, so its error is the one it always was.
-  const named = NAME_RE.test(type) && !type.includes('..');
-  return (named ? readParentTypeSync(env, parent, type) : null) ?? typeIn(env, parent, readParentSync(env, parent), type);
+  return (isName(type) ? readParentTypeSync(env, parent, type) : null) ?? typeIn(env, parent, readParentSync(env, parent), type);
 }
 
 /** findType on a parent already read (null: it is not there), for callers that check several types or use the parent too. The type is resolved by the one type resolver (sysfs/resolve.ts). */
