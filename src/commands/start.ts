@@ -32,6 +32,8 @@ import { bindSteps, currentDriver, isVfioDriver, ownerSteps, rememberStep, requi
 import { pciFunction } from '../sysfs/device.js';
 import { readPciSync } from '../sysfs/pci.js';
 import type { Plan } from '../plan/types.js';
+import type { z } from 'zod';
+import type { BoundDevice } from '../schemas/bind.js';
 
 interface StartArgs {
   uuid: string | undefined;
@@ -145,7 +147,7 @@ async function startAuto(ctx: Context, parent: string | undefined): Promise<Plan
   }
   /** What each persisted binding came to, after the definitions' report. */
   const reportBindings = (results: PartResult[], ran: boolean) => {
-    const bindings: ReturnType<BindingView['report']>['binding'][] = [];
+    const bindings: BoundBinding[] = [];
     const skipped: { address: string; reason: string }[] = [];
     const failed: { address: string; error: string; exitCode: ExitCode }[] = [];
     const lines: string[] = [];
@@ -227,16 +229,8 @@ interface BindingView {
   report(): { binding: BoundBinding; text: string };
 }
 
-type BoundBinding = {
-  address: string;
-  driver: string | null;
-  previousDriver: string | null;
-  iommuGroup: number | null;
-  vfioDevice: string | null;
-  owner: { uid: number; gid: number } | null;
-  changed: boolean;
-  persisted: true;
-};
+/** As bind reports a function (the published BoundDevice): one shape for both commands' JSON. */
+type BoundBinding = z.infer<typeof BoundDevice>;
 
 /**
  * `--auto --device ADDR`: the persisted binding of one PCI function
@@ -278,7 +272,7 @@ async function bindingPlan(ctx: Context, device: string): Promise<BindingView | 
         previousDriver: fn.driver,
         iommuGroup: fn.iommuGroup,
         vfioDevice: node,
-        owner: owner ? { uid: owner.uid, gid: owner.gid } : null,
+        owner: owner ? { uid: owner.uid, gid: owner.gid, mode: '0660' } : null,
         changed: steps.length > 0,
         persisted: true,
       };

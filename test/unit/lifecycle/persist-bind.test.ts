@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../../src/errors.js';
 import { BindOutput } from '../../../src/schemas/bind.js';
+import { BoundDevice } from '../../../src/schemas/bind.js';
 import { StartOutput } from '../../../src/schemas/create.js';
 import { PersistDryRun } from '../../../src/schemas/define.js';
 import { GroupsOutput } from '../../../src/schemas/groups.js';
@@ -177,9 +178,11 @@ describe('start --auto --device: the persisted binding when the function is adde
       partitions: [],
       skipped: [],
       failed: [],
-      bindings: [{ address: EDU, driver: 'vfio-pci', previousDriver: null, iommuGroup: 10, vfioDevice: '/dev/vfio/10', owner: { uid: process.getuid!(), gid: process.getgid!() }, changed: true, persisted: true }],
+      bindings: [{ address: EDU, driver: 'vfio-pci', previousDriver: null, iommuGroup: 10, vfioDevice: '/dev/vfio/10', owner: { uid: process.getuid!(), gid: process.getgid!(), mode: '0660' }, changed: true, persisted: true }],
     });
     expect(StartOutput.safeParse(out.json).success).toBe(true);
+    // StartOutput's union also takes a dry run's shape: the bindings themselves must be the published BoundDevice.
+    expect(BoundDevice.array().safeParse((out.json as { bindings?: unknown[] }).bindings ?? []).success).toBe(true);
     // Run again (udevadm trigger replays add events): nothing to do.
     h.kernel.log.length = 0;
     const again = await start(h.ctx, [], { auto: true, device: EDU });
@@ -323,12 +326,14 @@ describe('start --auto with neither --parent nor --device: the boot unit applies
       failed: [],
       bindings: [
         { address: NIC, driver: 'vfio-pci', previousDriver: 'e1000e', iommuGroup: 3, vfioDevice: '/dev/vfio/3', owner: null, changed: true, persisted: true },
-        { address: EDU, driver: 'vfio-pci', previousDriver: null, iommuGroup: 10, vfioDevice: '/dev/vfio/10', owner: { uid: process.getuid!(), gid: process.getgid!() }, changed: true, persisted: true },
+        { address: EDU, driver: 'vfio-pci', previousDriver: null, iommuGroup: 10, vfioDevice: '/dev/vfio/10', owner: { uid: process.getuid!(), gid: process.getgid!(), mode: '0660' }, changed: true, persisted: true },
       ],
       skippedBindings: [{ address: '0000:99:00.0', reason: 'function not present' }],
       failedBindings: [],
     });
     expect(StartOutput.safeParse(out.json).success).toBe(true);
+    // StartOutput's union also takes a dry run's shape: the bindings themselves must be the published BoundDevice.
+    expect(BoundDevice.array().safeParse((out.json as { bindings?: unknown[] }).bindings ?? []).success).toBe(true);
     // Idempotent: udev's own `start --auto --device` may have run first at boot.
     h.kernel.log.length = 0;
     const again = await start(h.ctx, [], { auto: true });
@@ -362,6 +367,8 @@ describe('start --auto with neither --parent nor --device: the boot unit applies
       { address: NIC, error: 'driver vfio-nope is not loaded (no /sys/bus/pci/drivers/vfio-nope)', exitCode: EXIT.notFound },
     ]);
     expect(StartOutput.safeParse(json.json).success).toBe(true);
+    // StartOutput's union also takes a dry run's shape: the bindings themselves must be the published BoundDevice.
+    expect(BoundDevice.array().safeParse((json.json as { bindings?: unknown[] }).bindings ?? []).success).toBe(true);
   });
 
   it('nothing saved at all: nothing to start, exit 0', async () => {
